@@ -1,0 +1,142 @@
+#pragma once
+
+// THE type-ID block of messenger: every atom and every type that crosses an actor
+// (and later a node) boundary is declared here, with an inspect() overload, and
+// registered once in actors/system_config.cpp. Append only: ids are wire format.
+
+#include "persistence/sql.hpp"
+
+#include <caf/all.hpp>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace messenger::actors {
+
+/// What the writer collector hands to the committer, and gets back.
+struct batch_outcome {
+  std::vector<persistence::write_result> results; ///< one per command, empty on error
+  std::vector<uint8_t> codes;                     ///< 0 = committed, else messenger::errc
+  std::vector<std::string> details;               ///< error detail per command
+  uint64_t transactions_committed = 0;
+  uint64_t transactions_rolled_back = 0;
+  bool connected = false;
+  int32_t backend_pid = 0;
+};
+
+/// Counters of the persistence writer (ops console, tests).
+struct writer_stats {
+  uint64_t commands_received = 0;
+  uint64_t commands_committed = 0;
+  uint64_t commands_failed = 0;
+  uint64_t batches = 0;
+  uint64_t transactions_committed = 0;
+  uint64_t transactions_rolled_back = 0;
+  uint64_t max_batch_size = 0;
+  uint64_t pending = 0;   ///< queued, waiting for the in-flight batch
+  uint64_t in_flight = 0; ///< commands of the batch being executed
+  bool connected = false;
+  int32_t backend_pid = 0;
+};
+
+/// Database health as seen by a reader (readyz).
+struct db_health {
+  bool reachable = false;
+  std::string detail;
+};
+
+/// This node's cluster membership (readyz, ops).
+struct node_status {
+  std::string node_id;
+  int64_t incarnation = 0;
+  bool joined = false;
+  std::string lease_until;
+};
+
+} // namespace messenger::actors
+
+namespace messenger::persistence {
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, sql_value& x) {
+  return f(caf::meta::type_name("messenger::persistence::sql_value"), x.is_null, x.text);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, statement& x) {
+  return f(caf::meta::type_name("messenger::persistence::statement"), x.sql, x.params);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, result_set& x) {
+  return f(caf::meta::type_name("messenger::persistence::result_set"), x.columns, x.rows,
+           x.affected_rows);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, write_command& x) {
+  return f(caf::meta::type_name("messenger::persistence::write_command"), x.statements);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, write_result& x) {
+  return f(caf::meta::type_name("messenger::persistence::write_result"), x.results);
+}
+
+} // namespace messenger::persistence
+
+namespace messenger::actors {
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, batch_outcome& x) {
+  return f(caf::meta::type_name("messenger::actors::batch_outcome"), x.results, x.codes, x.details,
+           x.transactions_committed, x.transactions_rolled_back, x.connected, x.backend_pid);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, writer_stats& x) {
+  return f(caf::meta::type_name("messenger::actors::writer_stats"), x.commands_received,
+           x.commands_committed, x.commands_failed, x.batches, x.transactions_committed,
+           x.transactions_rolled_back, x.max_batch_size, x.pending, x.in_flight, x.connected,
+           x.backend_pid);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, db_health& x) {
+  return f(caf::meta::type_name("messenger::actors::db_health"), x.reachable, x.detail);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, node_status& x) {
+  return f(caf::meta::type_name("messenger::actors::node_status"), x.node_id, x.incarnation,
+           x.joined, x.lease_until);
+}
+
+} // namespace messenger::actors
+
+CAF_BEGIN_TYPE_ID_BLOCK(messenger, caf::first_custom_type_id)
+
+  CAF_ADD_TYPE_ID(messenger, (messenger::persistence::sql_value))
+  CAF_ADD_TYPE_ID(messenger, (messenger::persistence::statement))
+  CAF_ADD_TYPE_ID(messenger, (messenger::persistence::result_set))
+  CAF_ADD_TYPE_ID(messenger, (messenger::persistence::write_command))
+  CAF_ADD_TYPE_ID(messenger, (messenger::persistence::write_result))
+  CAF_ADD_TYPE_ID(messenger, (std::vector<messenger::persistence::write_command>) )
+  CAF_ADD_TYPE_ID(messenger, (messenger::actors::batch_outcome))
+  CAF_ADD_TYPE_ID(messenger, (messenger::actors::writer_stats))
+  CAF_ADD_TYPE_ID(messenger, (messenger::actors::db_health))
+  CAF_ADD_TYPE_ID(messenger, (messenger::actors::node_status))
+
+  CAF_ADD_ATOM(messenger, messenger::actors, write_atom, "write")
+  CAF_ADD_ATOM(messenger, messenger::actors, batch_atom, "batch")
+  CAF_ADD_ATOM(messenger, messenger::actors, query_atom, "query")
+  CAF_ADD_ATOM(messenger, messenger::actors, stats_atom, "stats")
+  CAF_ADD_ATOM(messenger, messenger::actors, health_atom, "health")
+  CAF_ADD_ATOM(messenger, messenger::actors, join_atom, "join")
+  CAF_ADD_ATOM(messenger, messenger::actors, leave_atom, "leave")
+  CAF_ADD_ATOM(messenger, messenger::actors, heartbeat_atom, "heartbeat")
+  CAF_ADD_ATOM(messenger, messenger::actors, status_atom, "status")
+  CAF_ADD_ATOM(messenger, messenger::actors, drain_atom, "drain")
+
+CAF_END_TYPE_ID_BLOCK(messenger)

@@ -1,0 +1,133 @@
+#include "app/node.hpp"
+
+#include "actors/persistence.hpp"
+#include "actors/system_config.hpp"
+#include "cluster/membership.hpp"
+#include "common/log.hpp"
+#include "net/health.hpp"
+#include "net/http_server.hpp"
+
+#include <caf/all.hpp>
+
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <thread>
+
+namespace messenger::app {
+
+namespace {
+
+std::string hostname() {
+  char buf[256] = {};
+  if (gethostname(buf, sizeof(buf) - 1) != 0)
+    return "messenger";
+  return buf;
+}
+
+} // namespace
+
+struct node::impl {
+  config::app_config cfg;
+  // The router and the server outlive the actor system: late actor replies may still
+  // post into the (stopped) io_context while the system shuts down.
+  net::router routes;
+  std::unique_ptr<net::http_server> server;
+  actors::system_config actor_cfg;
+  std::unique_ptr<caf::actor_system> sys;
+  actors::writer_actor writer;
+  actors::reader_actor reader;
+  actors::membership_actor membership;
+  std::shared_ptr<std::atomic<bool>> migrations_applied = std::make_shared<std::atomic<bool>>(true);
+  uint16_t port = 0;
+  bool stopped = false;
+};
+
+node::node(config::app_config cfg) : impl_(std::make_unique<impl>()) {
+  impl_->cfg = std::move(cfg);
+  // Cooperative workers ~ cores; blocking SQL runs on detached actors.
+  impl_->actor_cfg.set("scheduler.max-threads",
+                       static_cast<size_t>(std::max(2u, std::thread::hardware_concurrency())));
+}
+
+node::~node() {
+  shutdown();
+}
+
+const std::string& node::node_id() const {
+  return impl_->cfg.node_id;
+}
+
+uint16_t node::http_port() const {
+  return impl_->port;
+}
+
+expected<uint16_t> node::start() {
+  auto& st = *impl_;
+  st.sys = std::make_unique<caf::actor_system>(st.actor_cfg);
+  actors::persistence_options popts;
+  popts.database_url = st.cfg.database_url;
+  st.writer = actors::spawn_writer(*st.sys, popts);
+  st.reader = actors::spawn_reader(*st.sys, popts);
+
+  net::server_options sopts;
+  sopts.host = st.cfg.http_addr.host;
+  sopts.port = st.cfg.http_addr.port;
+  st.server = std::make_unique<net::http_server>(st.routes, sopts);
+  auto port = st.server->start();
+  if (!port)
+    return port;
+  st.port = *port;
+  if (st.cfg.node_id.empty())
+    st.cfg.node_id = hostname() + "-" + std::to_string(st.port);
+
+  cluster::membership_options mopts;
+  mopts.node_id = st.cfg.node_id;
+  mopts.http_addr = config::host_port{st.cfg.http_addr.host, st.port}.str();
+  mopts.cluster_addr = st.cfg.cluster_addr.str();
+  st.membership = cluster::spawn_membership(*st.sys, st.writer, mopts);
+  net::add_health_routes(st.routes,
+                         {st.sys.get(), st.reader, st.membership, st.migrations_applied});
+
+  caf::scoped_actor self{*st.sys};
+  self->request(st.membership, std::chrono::seconds{30}, actors::join_atom_v)
+    .receive([](actors::node_status&) {},
+             [&](caf::error& err) {
+               log::warn("cluster_join_failed",
+                         log::fields{}("error", st.sys->render(err))("retry", "heartbeat"));
+             });
+  return st.port;
+}
+
+void node::shutdown() {
+  auto& st = *impl_;
+  if (st.stopped || !st.sys)
+    return;
+  st.stopped = true;
+  log::info("draining", log::fields{}("node", st.cfg.node_id));
+  st.server->stop_accepting();
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds{10};
+  while (st.server->requests_in_flight() > 0 && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds{10});
+  {
+    caf::scoped_actor self{*st.sys};
+    self->request(st.membership, std::chrono::seconds{5}, actors::leave_atom_v)
+      .receive([](actors::node_status&) {}, [](caf::error&) {});
+    self->request(st.writer, std::chrono::seconds{15}, actors::drain_atom_v)
+      .receive(
+        [](actors::writer_stats& stats) {
+          log::info("writer_drained", log::fields{}("committed", stats.commands_committed)(
+                                        "failed", stats.commands_failed));
+        },
+        [](caf::error&) {});
+    self->send_exit(st.membership, caf::exit_reason::user_shutdown);
+    self->send_exit(st.reader, caf::exit_reason::user_shutdown);
+    self->send_exit(st.writer, caf::exit_reason::user_shutdown);
+  }
+  st.sys.reset(); // waits for every actor
+  st.server->stop();
+  log::info("stopped", log::fields{}("node", st.cfg.node_id));
+}
+
+} // namespace messenger::app

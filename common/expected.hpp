@@ -1,0 +1,25 @@
+#pragma once
+
+#include "common/errc.hpp"
+
+#include <tl/expected.hpp>
+
+#include <string>
+
+namespace messenger {
+
+/// An error value with a human-readable detail ("duplicate key value ...").
+struct error_info {
+  errc code = errc::invalid_argument;
+  std::string detail;
+};
+
+/// Result type of domain, config and persistence functions (g++ 12 has no std::expected).
+template <class T>
+using expected = tl::expected<T, error_info>;
+
+inline tl::unexpected<error_info> make_unexpected(errc code, std::string detail = {}) {
+  return tl::unexpected<error_info>{error_info{code, std::move(detail)}};
+}
+
+} // namespace messenger

@@ -1,0 +1,42 @@
+#pragma once
+
+#include "common/log.hpp"
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace messenger::config {
+
+struct host_port {
+  std::string host;
+  uint16_t port = 0;
+  std::string str() const;
+};
+
+/// The validated configuration of one node (CONTRACT.md "Configuration").
+/// Loaded once in main; every other component receives the parts it needs.
+struct app_config {
+  std::string database_url;
+  host_port http_addr{"127.0.0.1", 3000};
+  std::string platform_token;
+  bool platform_token_generated = false;
+  /// Empty means "<hostname>-<bound http port>", filled in once the port is known.
+  std::string node_id;
+  host_port cluster_addr{"127.0.0.1", 0};
+  uint32_t conversation_message_per_minute_limit = 200;
+  uint32_t assignment_limit = 5;
+  uint32_t assignment_window_s = 300;
+  uint32_t presence_duration_s = 20;
+  uint32_t rate_limit_per_ip = 3000;
+  std::vector<std::string> rate_limit_allowed_ips{"127.0.0.1", "::1"};
+  log::level log_level = log::level::info;
+
+  // Program switches (flags only).
+  std::optional<std::string> config_file;
+  bool migrate_only = false;
+  bool show_help = false;
+};
+
+} // namespace messenger::config

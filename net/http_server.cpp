@@ -1,0 +1,260 @@
+#include "net/http_server.hpp"
+
+#include "common/log.hpp"
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+
+#include <atomic>
+#include <thread>
+#include <vector>
+
+namespace messenger::net {
+
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
+
+http_request to_request(const http::request<http::string_body>& msg, const std::string& ip) {
+  http_request req;
+  req.method = std::string{msg.method_string()};
+  req.target = std::string{msg.target()};
+  auto q = req.target.find('?');
+  req.path = percent_decode(req.target.substr(0, q), false);
+  if (q != std::string::npos)
+    req.query = parse_query(req.target.substr(q + 1));
+  for (const auto& field : msg) {
+    std::string name{field.name_string()};
+    for (auto& c : name)
+      c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    req.headers[name] = std::string{field.value()};
+  }
+  req.body = msg.body();
+  req.remote_ip = ip;
+  return req;
+}
+
+class session : public std::enable_shared_from_this<session> {
+public:
+  session(tcp::socket&& socket, const router& routes, const server_options& opts,
+          std::atomic<size_t>& open, std::atomic<size_t>& busy)
+      : stream_(std::move(socket)),
+        routes_(routes),
+        opts_(opts),
+        open_(open),
+        busy_(busy) {
+    ++open_;
+  }
+
+  ~session() {
+    if (answering_)
+      --busy_;
+    --open_;
+  }
+
+  void run() {
+    asio::dispatch(stream_.get_executor(),
+                   beast::bind_front_handler(&session::read_next, shared_from_this()));
+  }
+
+private:
+  void read_next() {
+    parser_.emplace();
+    parser_->body_limit(opts_.body_limit);
+    stream_.expires_after(first_read_ ? opts_.read_timeout : opts_.idle_timeout);
+    first_read_ = false;
+    http::async_read(stream_, buffer_, *parser_,
+                     beast::bind_front_handler(&session::on_read, shared_from_this()));
+  }
+
+  void on_read(beast::error_code ec, size_t) {
+    if (ec == http::error::end_of_stream)
+      return close();
+    if (ec == http::error::body_limit) {
+      keep_alive_ = false;
+      return write(http_response::error(413, "Request body is too large"), 11);
+    }
+    if (ec == beast::error::timeout || ec == asio::error::operation_aborted)
+      return close();
+    if (ec) {
+      if (ec.category() == make_error_code(http::error::bad_target).category()) {
+        keep_alive_ = false;
+        return write(http_response::error(400, "Bad request"), 11);
+      }
+      return close();
+    }
+    auto msg = parser_->release();
+    keep_alive_ = msg.keep_alive();
+    version_ = msg.version();
+    stream_.expires_never();
+    std::string ip;
+    beast::error_code ignored;
+    auto endpoint = stream_.socket().remote_endpoint(ignored);
+    if (!ignored)
+      ip = endpoint.address().to_string();
+    auto req = to_request(msg, ip);
+    auto self = shared_from_this();
+    ++busy_;
+    answering_ = true;
+    auto respond = [self](http_response res) {
+      asio::post(self->stream_.get_executor(), [self, res = std::move(res)]() mutable {
+        self->write(std::move(res), self->version_);
+      });
+    };
+    try {
+      routes_.dispatch(req, respond);
+    } catch (const std::exception& e) {
+      log::error("handler_exception", log::fields{}("path", req.path)("what", e.what()));
+      respond(http_response::error(500, "Internal server error"));
+    }
+  }
+
+  void write(http_response res, unsigned version) {
+    auto msg = std::make_shared<http::response<http::string_body>>(
+      static_cast<http::status>(res.status), version);
+    msg->set(http::field::server, "messenger");
+    msg->set(http::field::content_type, res.content_type);
+    for (auto& [name, value] : res.headers)
+      msg->set(name, value);
+    msg->body() = std::move(res.body);
+    msg->keep_alive(keep_alive_);
+    msg->prepare_payload();
+    stream_.expires_after(opts_.read_timeout);
+    http::async_write(
+      stream_, *msg,
+      [self = shared_from_this(), msg](beast::error_code ec, size_t) { self->on_write(ec); });
+  }
+
+  void on_write(beast::error_code ec) {
+    if (answering_) {
+      answering_ = false;
+      --busy_;
+    }
+    if (ec || !keep_alive_)
+      return close();
+    read_next();
+  }
+
+  void close() {
+    beast::error_code ignored;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    stream_.socket().close(ignored);
+  }
+
+  beast::tcp_stream stream_;
+  beast::flat_buffer buffer_;
+  std::optional<http::request_parser<http::string_body>> parser_;
+  const router& routes_;
+  const server_options& opts_;
+  std::atomic<size_t>& open_;
+  std::atomic<size_t>& busy_; ///< requests read but not yet answered, server-wide
+  bool answering_ = false;
+  bool keep_alive_ = true;
+  bool first_read_ = true;
+  unsigned version_ = 11;
+};
+
+} // namespace
+
+struct http_server::impl {
+  const router& routes;
+  server_options opts;
+  asio::io_context ioc;
+  tcp::acceptor acceptor{asio::make_strand(ioc)};
+  std::vector<std::thread> threads;
+  std::atomic<size_t> open{0};
+  std::atomic<size_t> busy{0};
+  std::atomic<bool> accepting{false};
+
+  impl(const router& r, server_options o)
+      : routes(r),
+        opts(std::move(o)),
+        ioc(static_cast<int>(std::max(1u, opts.io_threads))) {
+    // nop
+  }
+
+  void accept() {
+    acceptor.async_accept(asio::make_strand(ioc), [this](beast::error_code ec, tcp::socket socket) {
+      if (ec) {
+        if (ec != asio::error::operation_aborted)
+          log::warn("accept_failed", log::fields{}("error", ec.message()));
+        if (!accepting)
+          return;
+      } else {
+        std::make_shared<session>(std::move(socket), routes, opts, open, busy)->run();
+      }
+      if (accepting)
+        accept();
+    });
+  }
+};
+
+http_server::http_server(const router& routes, server_options opts)
+    : impl_(std::make_unique<impl>(routes, std::move(opts))) {
+  // nop
+}
+
+http_server::~http_server() {
+  stop();
+}
+
+expected<uint16_t> http_server::start() {
+  auto& st = *impl_;
+  beast::error_code ec;
+  auto address = asio::ip::make_address(st.opts.host, ec);
+  if (ec)
+    return make_unexpected(errc::invalid_argument, "invalid listen host '" + st.opts.host + "'");
+  tcp::endpoint endpoint{address, st.opts.port};
+  st.acceptor.open(endpoint.protocol(), ec);
+  if (!ec)
+    st.acceptor.set_option(asio::socket_base::reuse_address(true), ec);
+  if (!ec)
+    st.acceptor.bind(endpoint, ec);
+  if (!ec)
+    st.acceptor.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec)
+    return make_unexpected(errc::invalid_argument, "cannot listen on " + st.opts.host + ":"
+                                                     + std::to_string(st.opts.port) + ": "
+                                                     + ec.message());
+  auto port = st.acceptor.local_endpoint().port();
+  st.accepting = true;
+  st.accept();
+  for (unsigned i = 0; i < std::max(1u, st.opts.io_threads); ++i)
+    st.threads.emplace_back([&st] { st.ioc.run(); });
+  return port;
+}
+
+void http_server::stop_accepting() {
+  auto& st = *impl_;
+  if (!st.accepting.exchange(false))
+    return;
+  asio::post(st.acceptor.get_executor(), [&st] {
+    beast::error_code ignored;
+    st.acceptor.close(ignored);
+  });
+}
+
+void http_server::stop() {
+  stop_accepting();
+  impl_->ioc.stop();
+  for (auto& t : impl_->threads)
+    if (t.joinable())
+      t.join();
+  impl_->threads.clear();
+}
+
+size_t http_server::open_connections() const {
+  return impl_->open.load();
+}
+
+size_t http_server::requests_in_flight() const {
+  return impl_->busy.load();
+}
+
+} // namespace messenger::net

@@ -1,0 +1,57 @@
+#pragma once
+
+#include "common/expected.hpp"
+#include "net/router.hpp"
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+namespace messenger::net {
+
+struct server_options {
+  std::string host = "127.0.0.1";
+  uint16_t port = 0;
+  /// Request bodies above this get 413.
+  size_t body_limit = 1024 * 1024;
+  /// Time allowed to receive a whole request (headers and body); slow clients are dropped.
+  std::chrono::seconds read_timeout{30};
+  /// How long an idle keep-alive connection stays open.
+  std::chrono::seconds idle_timeout{75};
+  unsigned io_threads = 1;
+};
+
+/// HTTP/1.1 server on Boost.Beast: keep-alive, requests on one connection answered in
+/// order, body limit, read timeouts. Handlers complete through a responder that may be
+/// called from any thread; the response is written on the connection's strand.
+/// Beast is included only in http_server.cpp.
+class http_server {
+public:
+  http_server(const router& routes, server_options opts);
+  ~http_server();
+  http_server(const http_server&) = delete;
+  http_server& operator=(const http_server&) = delete;
+
+  /// Binds, listens and starts the I/O threads. Returns the bound port.
+  expected<uint16_t> start();
+
+  /// Stops accepting new connections; open ones finish their current request.
+  void stop_accepting();
+
+  /// Stops everything and joins the I/O threads.
+  void stop();
+
+  /// Number of connections currently open.
+  size_t open_connections() const;
+
+  /// Requests read but not answered yet (drain waits for zero).
+  size_t requests_in_flight() const;
+
+private:
+  struct impl;
+  std::unique_ptr<impl> impl_;
+};
+
+} // namespace messenger::net

@@ -1,0 +1,59 @@
+#include "net/router.hpp"
+
+namespace messenger::net {
+
+std::vector<std::string> router::split(const std::string& path) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  while (start < path.size()) {
+    auto end = path.find('/', start);
+    if (end == std::string::npos)
+      end = path.size();
+    if (end > start)
+      out.push_back(path.substr(start, end - start));
+    start = end + 1;
+  }
+  return out;
+}
+
+void router::add(std::string method, const std::string& pattern, handler fn) {
+  routes_.push_back({std::move(method), split(pattern), std::move(fn)});
+}
+
+bool router::match(const route& r, const std::vector<std::string>& segments, http_request& req) {
+  if (r.segments.size() != segments.size())
+    return false;
+  for (size_t i = 0; i < segments.size(); ++i) {
+    const auto& want = r.segments[i];
+    if (!want.empty() && want.front() == ':')
+      continue;
+    if (want != segments[i])
+      return false;
+  }
+  for (size_t i = 0; i < segments.size(); ++i)
+    if (!r.segments[i].empty() && r.segments[i].front() == ':')
+      req.params[r.segments[i].substr(1)] = segments[i];
+  return true;
+}
+
+void router::dispatch(http_request& req, const responder& respond) const {
+  auto segments = split(req.path);
+  bool path_known = false;
+  for (const auto& r : routes_) {
+    if (r.method != req.method) {
+      http_request probe;
+      path_known = path_known || match(r, segments, probe);
+      continue;
+    }
+    if (match(r, segments, req)) {
+      r.fn(req, respond);
+      return;
+    }
+  }
+  if (path_known)
+    respond(http_response::error(405, "Method Not Allowed"));
+  else
+    respond(http_response::error(404, "Resource could not be found"));
+}
+
+} // namespace messenger::net

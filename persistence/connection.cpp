@@ -1,0 +1,203 @@
+#include "persistence/connection.hpp"
+
+#include <pqxx/pqxx>
+
+#include <string_view>
+#include <unordered_map>
+
+namespace messenger::persistence {
+
+namespace {
+
+/// Thrown inside a batch attempt to abandon it because command `index` failed.
+struct command_failed {
+  size_t index;
+  error_info error;
+};
+
+/// Thrown when the connection is gone: every pending command fails.
+struct connection_lost {
+  error_info error;
+};
+
+error_info classify(const pqxx::sql_error& e) {
+  const std::string state = e.sqlstate();
+  if (state == "23505")
+    return {errc::conflict, e.what()};
+  if (state == "23503" || state == "23502" || state == "23514" || state == "22P02"
+      || state.rfind("22", 0) == 0)
+    return {errc::invalid_argument, e.what()};
+  return {errc::database_error, e.what()};
+}
+
+bool is_connection_state(std::string_view state) {
+  // Class 08: connection exception; 57P0x: operator intervention (terminate, shutdown).
+  return state.rfind("08", 0) == 0 || state.rfind("57P0", 0) == 0;
+}
+
+result_set to_result_set(const pqxx::result& res) {
+  result_set out;
+  auto cols = static_cast<size_t>(res.columns());
+  out.columns.reserve(cols);
+  for (pqxx::row::size_type c = 0; c < res.columns(); ++c)
+    out.columns.emplace_back(res.column_name(c));
+  out.rows.reserve(res.size());
+  for (const auto& row : res) {
+    std::vector<sql_value> values;
+    values.reserve(cols);
+    for (const auto& field : row)
+      values.push_back(field.is_null() ? sql_value::null() : sql_value::of(field.c_str()));
+    out.rows.push_back(std::move(values));
+  }
+  out.affected_rows = res.affected_rows();
+  return out;
+}
+
+} // namespace
+
+struct connection::impl {
+  std::unique_ptr<pqxx::connection> conn;
+  std::unordered_map<std::string, std::string> prepared; // sql text -> statement name
+  batch_stats stats;
+
+  pqxx::result run(pqxx::transaction_base& tx, const statement& stmt) {
+    if (stmt.params.empty())
+      return tx.exec(stmt.sql);
+    auto it = prepared.find(stmt.sql);
+    if (it == prepared.end()) {
+      auto name = "m" + std::to_string(prepared.size() + 1);
+      conn->prepare(name, stmt.sql);
+      it = prepared.emplace(stmt.sql, std::move(name)).first;
+    }
+    std::vector<const char*> params;
+    params.reserve(stmt.params.size());
+    for (const auto& p : stmt.params)
+      params.push_back(p.is_null ? nullptr : p.text.c_str());
+    return tx.exec_prepared(it->second, pqxx::prepare::make_dynamic_params(params));
+  }
+
+  bool alive() const { return conn && conn->is_open(); }
+};
+
+connection::connection(std::unique_ptr<impl> state) : impl_(std::move(state)) {
+  // nop
+}
+
+connection::~connection() = default;
+
+expected<std::unique_ptr<connection>> connection::open(const std::string& url) {
+  try {
+    auto state = std::make_unique<impl>();
+    state->conn = std::make_unique<pqxx::connection>(url);
+    return std::unique_ptr<connection>{new connection(std::move(state))};
+  } catch (const std::exception& e) {
+    return make_unexpected(errc::database_unavailable, e.what());
+  }
+}
+
+bool connection::is_open() const {
+  return impl_->alive();
+}
+
+int connection::backend_pid() const {
+  return impl_->alive() ? impl_->conn->backendpid() : 0;
+}
+
+const batch_stats& connection::stats() const {
+  return impl_->stats;
+}
+
+std::vector<expected<write_result>>
+connection::execute_batch(const std::vector<write_command>& commands) {
+  std::vector<expected<write_result>> out(commands.size(),
+                                          make_unexpected(errc::database_unavailable));
+  std::vector<bool> failed(commands.size(), false);
+  auto fail_pending = [&](errc code, const std::string& detail) {
+    for (size_t i = 0; i < commands.size(); ++i)
+      if (!failed[i]) {
+        out[i] = make_unexpected(code, detail);
+        ++impl_->stats.commands_failed;
+      }
+  };
+  if (!impl_->alive()) {
+    fail_pending(errc::database_unavailable, "no database connection");
+    return out;
+  }
+  // Each attempt removes at least one failing command, so this terminates.
+  for (size_t attempt = 0; attempt <= commands.size(); ++attempt) {
+    std::vector<write_result> results(commands.size());
+    bool in_commit = false;
+    try {
+      pqxx::work tx{*impl_->conn};
+      for (size_t i = 0; i < commands.size(); ++i) {
+        if (failed[i])
+          continue;
+        try {
+          for (const auto& stmt : commands[i].statements)
+            results[i].results.push_back(to_result_set(impl_->run(tx, stmt)));
+        } catch (const pqxx::sql_error& e) {
+          if (is_connection_state(e.sqlstate()) || !impl_->alive())
+            throw connection_lost{{errc::database_unavailable, e.what()}};
+          throw command_failed{i, classify(e)};
+        } catch (const pqxx::broken_connection& e) {
+          throw connection_lost{{errc::database_unavailable, e.what()}};
+        }
+      }
+      in_commit = true;
+      tx.commit();
+      ++impl_->stats.transactions_committed;
+      for (size_t i = 0; i < commands.size(); ++i)
+        if (!failed[i]) {
+          out[i] = std::move(results[i]);
+          ++impl_->stats.commands_committed;
+        }
+      return out;
+    } catch (const command_failed& f) {
+      // The transaction was rolled back by ~work(); retry the others without it.
+      ++impl_->stats.transactions_rolled_back;
+      failed[f.index] = true;
+      out[f.index] = tl::unexpected<error_info>{f.error};
+      ++impl_->stats.commands_failed;
+    } catch (const connection_lost& lost) {
+      fail_pending(errc::database_unavailable, lost.error.detail);
+      return out;
+    } catch (const pqxx::in_doubt_error& e) {
+      fail_pending(errc::commit_unknown, e.what());
+      return out;
+    } catch (const pqxx::broken_connection& e) {
+      fail_pending(in_commit ? errc::commit_unknown : errc::database_unavailable, e.what());
+      return out;
+    } catch (const std::exception& e) {
+      // COMMIT itself rejected (e.g. deferred constraint) or an unexpected failure.
+      ++impl_->stats.transactions_rolled_back;
+      if (!impl_->alive()) {
+        fail_pending(in_commit ? errc::commit_unknown : errc::database_unavailable, e.what());
+        return out;
+      }
+      fail_pending(errc::database_error, e.what());
+      return out;
+    }
+  }
+  fail_pending(errc::database_error, "batch retry limit reached");
+  return out;
+}
+
+expected<result_set> connection::query(const statement& stmt) {
+  if (!impl_->alive())
+    return make_unexpected(errc::database_unavailable, "no database connection");
+  try {
+    pqxx::read_transaction tx{*impl_->conn};
+    auto res = impl_->run(tx, stmt);
+    tx.commit();
+    return to_result_set(res);
+  } catch (const pqxx::sql_error& e) {
+    if (is_connection_state(e.sqlstate()) || !impl_->alive())
+      return make_unexpected(errc::database_unavailable, e.what());
+    return tl::unexpected<error_info>{classify(e)};
+  } catch (const std::exception& e) {
+    return make_unexpected(impl_->alive() ? errc::database_error : errc::database_unavailable,
+                           e.what());
+  }
+}
+
+} // namespace messenger::persistence

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages messenger needs to build, test and run, if missing.
+# Sourced or executed by build.sh, run.sh and test.sh.
+set -euo pipefail
+
+MESSENGER_PACKAGES=(
+  g++ cmake ninja-build ccache pkg-config git
+  libcaf-dev libboost1.81-dev libpqxx-dev libpq-dev nlohmann-json3-dev libexpected-dev
+  postgresql-15 postgresql-contrib clang-format-14
+)
+
+missing=()
+for pkg in "${MESSENGER_PACKAGES[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$pkg")
+  fi
+done
+
+if ((${#missing[@]} > 0)); then
+  echo "deps: installing ${missing[*]}" >&2
+  SUDO=""
+  if [[ $(id -u) -ne 0 ]]; then SUDO="sudo"; fi
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -qq
+  # Do not let the package start the distribution's own cluster; we run private ones.
+  $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
