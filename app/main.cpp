@@ -55,6 +55,9 @@ int main(int argc, char** argv) {
   // Signals are taken synchronously by sigwait in this thread; every thread started
   // later inherits the mask.
   std::signal(SIGPIPE, SIG_IGN);
+  // A shell starts background jobs with SIGINT ignored; sigwait needs it delivered.
+  std::signal(SIGINT, SIG_DFL);
+  std::signal(SIGTERM, SIG_DFL);
   sigset_t signals;
   sigemptyset(&signals);
   sigaddset(&signals, SIGINT);

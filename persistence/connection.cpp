@@ -65,7 +65,9 @@ struct connection::impl {
       return tx.exec(stmt.sql);
     auto it = prepared.find(stmt.sql);
     if (it == prepared.end()) {
-      auto name = "m" + std::to_string(prepared.size() + 1);
+      // (not "m" + to_string(): g++ 12 -O3 reports a false -Wrestrict on that)
+      std::string name{"m"};
+      name += std::to_string(prepared.size() + 1);
       conn->prepare(name, stmt.sql);
       it = prepared.emplace(stmt.sql, std::move(name)).first;
     }

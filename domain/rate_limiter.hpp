@@ -1,0 +1,34 @@
+#pragma once
+
+#include "domain/types.hpp"
+
+#include <cstdint>
+#include <deque>
+#include <map>
+
+namespace messenger::domain {
+
+/// Assignment fairness (§9.6): at most `limit` assignments per agent within a sliding
+/// `window` (per inbox: one limiter per inbox actor). Always on in messenger.
+class assignment_rate_limiter {
+public:
+  assignment_rate_limiter(uint32_t limit, std::chrono::seconds window)
+      : limit_(limit),
+        window_(window) {}
+
+  bool within_limit(int64_t agent_id, timestamp now);
+  void record(int64_t agent_id, timestamp now);
+  /// Assignments per agent inside the window ending at `now` (agents with zero omitted).
+  std::map<int64_t, uint32_t> counts(timestamp now);
+  /// When the oldest assignment of `agent_id` leaves the window (nullopt: not limited).
+  opt_time next_free(int64_t agent_id, timestamp now);
+
+private:
+  void expire(int64_t agent_id, timestamp now);
+
+  uint32_t limit_;
+  std::chrono::seconds window_;
+  std::map<int64_t, std::deque<timestamp>> assignments_;
+};
+
+} // namespace messenger::domain
