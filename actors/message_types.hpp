@@ -4,6 +4,7 @@
 // (and later a node) boundary is declared here, with an inspect() overload, and
 // registered once in actors/system_config.cpp. Append only: ids are wire format.
 
+#include "actors/records.hpp"
 #include "persistence/sql.hpp"
 
 #include <caf/all.hpp>
@@ -13,6 +14,31 @@
 #include <vector>
 
 namespace messenger::actors {
+
+/// Live state of an inbox actor for the ops console and tests.
+struct inbox_view {
+  int64_t inbox_id = 0;
+  std::vector<int64_t> ring;        ///< next to be picked first
+  std::vector<int64_t> rate_users;  ///< parallel to rate_counts
+  std::vector<uint32_t> rate_counts;
+  std::vector<int64_t> queue;       ///< conversations waiting for an agent, oldest first
+  std::vector<int64_t> eligible;    ///< members eligible right now
+};
+
+/// Live state of an operator (agent) actor.
+struct operator_view {
+  int64_t user_id = 0;
+  std::vector<int64_t> accounts;
+  std::vector<std::string> statuses; ///< availability_status per account (parallel)
+  std::vector<uint32_t> connections; ///< per account (parallel)
+};
+
+/// Number of live entity actors per kind on this node.
+struct entity_counts {
+  uint64_t conversations = 0;
+  uint64_t inboxes = 0;
+  uint64_t operators = 0;
+};
 
 /// What the writer collector hands to the committer, and gets back.
 struct batch_outcome {
@@ -89,6 +115,24 @@ typename Inspector::result_type inspect(Inspector& f, write_result& x) {
 namespace messenger::actors {
 
 template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, inbox_view& x) {
+  return f(caf::meta::type_name("messenger::actors::inbox_view"), x.inbox_id, x.ring,
+           x.rate_users, x.rate_counts, x.queue, x.eligible);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, operator_view& x) {
+  return f(caf::meta::type_name("messenger::actors::operator_view"), x.user_id, x.accounts,
+           x.statuses, x.connections);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, entity_counts& x) {
+  return f(caf::meta::type_name("messenger::actors::entity_counts"), x.conversations,
+           x.inboxes, x.operators);
+}
+
+template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, batch_outcome& x) {
   return f(caf::meta::type_name("messenger::actors::batch_outcome"), x.results, x.codes, x.details,
            x.transactions_committed, x.transactions_rolled_back, x.connected, x.backend_pid);
@@ -127,6 +171,20 @@ CAF_BEGIN_TYPE_ID_BLOCK(messenger, caf::first_custom_type_id)
   CAF_ADD_TYPE_ID(messenger, (messenger::actors::writer_stats))
   CAF_ADD_TYPE_ID(messenger, (messenger::actors::db_health))
   CAF_ADD_TYPE_ID(messenger, (messenger::actors::node_status))
+  CAF_ADD_TYPE_ID(messenger, (messenger::actors::conversation_row))
+  CAF_ADD_TYPE_ID(messenger, (messenger::actors::message_row))
+  CAF_ADD_TYPE_ID(messenger, (messenger::actors::reporting_row))
+  CAF_ADD_TYPE_ID(messenger, (messenger::actors::conversation_write))
+  CAF_ADD_TYPE_ID(messenger, (messenger::actors::inbox_row))
+  CAF_ADD_TYPE_ID(messenger, (messenger::actors::operator_row))
+  CAF_ADD_TYPE_ID(messenger, (messenger::actors::performer))
+  CAF_ADD_TYPE_ID(messenger, (messenger::actors::message_command))
+  CAF_ADD_TYPE_ID(messenger, (messenger::actors::status_command))
+  CAF_ADD_TYPE_ID(messenger, (messenger::actors::domain_event))
+  CAF_ADD_TYPE_ID(messenger, (messenger::actors::inbox_view))
+  CAF_ADD_TYPE_ID(messenger, (messenger::actors::operator_view))
+  CAF_ADD_TYPE_ID(messenger, (messenger::actors::entity_counts))
+  CAF_ADD_TYPE_ID(messenger, (std::vector<int64_t>))
 
   CAF_ADD_ATOM(messenger, messenger::actors, write_atom, "write")
   CAF_ADD_ATOM(messenger, messenger::actors, batch_atom, "batch")
@@ -138,5 +196,42 @@ CAF_BEGIN_TYPE_ID_BLOCK(messenger, caf::first_custom_type_id)
   CAF_ADD_ATOM(messenger, messenger::actors, heartbeat_atom, "heartbeat")
   CAF_ADD_ATOM(messenger, messenger::actors, status_atom, "status")
   CAF_ADD_ATOM(messenger, messenger::actors, drain_atom, "drain")
+  CAF_ADD_ATOM(messenger, messenger::actors, load_atom, "load")
+  CAF_ADD_ATOM(messenger, messenger::actors, save_atom, "save")
+  CAF_ADD_ATOM(messenger, messenger::actors, report_atom, "report")
+  CAF_ADD_ATOM(messenger, messenger::actors, snoozed_atom, "snoozed")
+  CAF_ADD_ATOM(messenger, messenger::actors, conversation_atom, "convers")
+  CAF_ADD_ATOM(messenger, messenger::actors, inbox_atom, "inbox")
+  CAF_ADD_ATOM(messenger, messenger::actors, operator_atom, "operator")
+  CAF_ADD_ATOM(messenger, messenger::actors, message_atom, "message")
+  CAF_ADD_ATOM(messenger, messenger::actors, toggle_atom, "toggle")
+  CAF_ADD_ATOM(messenger, messenger::actors, priority_atom, "priority")
+  CAF_ADD_ATOM(messenger, messenger::actors, assign_atom, "assign")
+  CAF_ADD_ATOM(messenger, messenger::actors, auto_assign_atom, "autoassign")
+  CAF_ADD_ATOM(messenger, messenger::actors, seen_atom, "seen")
+  CAF_ADD_ATOM(messenger, messenger::actors, contact_seen_atom, "cseen")
+  CAF_ADD_ATOM(messenger, messenger::actors, unread_atom, "unread")
+  CAF_ADD_ATOM(messenger, messenger::actors, typing_atom, "typing")
+  CAF_ADD_ATOM(messenger, messenger::actors, labels_atom, "labels")
+  CAF_ADD_ATOM(messenger, messenger::actors, attributes_atom, "attrs")
+  CAF_ADD_ATOM(messenger, messenger::actors, wake_atom, "wake")
+  CAF_ADD_ATOM(messenger, messenger::actors, idle_atom, "idle")
+  CAF_ADD_ATOM(messenger, messenger::actors, passivate_atom, "passivate")
+  CAF_ADD_ATOM(messenger, messenger::actors, want_agent_atom, "wantagent")
+  CAF_ADD_ATOM(messenger, messenger::actors, member_atom, "member")
+  CAF_ADD_ATOM(messenger, messenger::actors, eligible_atom, "eligible")
+  CAF_ADD_ATOM(messenger, messenger::actors, inspect_atom, "inspect")
+  CAF_ADD_ATOM(messenger, messenger::actors, presence_atom, "presence")
+  CAF_ADD_ATOM(messenger, messenger::actors, connection_atom, "connection")
+  CAF_ADD_ATOM(messenger, messenger::actors, availability_atom, "avail")
+  CAF_ADD_ATOM(messenger, messenger::actors, publish_atom, "publish")
+  CAF_ADD_ATOM(messenger, messenger::actors, subscribe_atom, "subscribe")
+  CAF_ADD_ATOM(messenger, messenger::actors, event_atom, "event")
+  CAF_ADD_ATOM(messenger, messenger::actors, count_atom, "count")
 
 CAF_END_TYPE_ID_BLOCK(messenger)
+
+namespace messenger::actors {
+using caf::get_atom;
+using caf::get_atom_v;
+} // namespace messenger::actors

@@ -33,6 +33,7 @@ UPDATE cluster_nodes SET status = 'left', lease_until = now()
  WHERE node_id = $1 AND incarnation = $2)sql";
 
 struct membership_state {
+  membership_state() = default; // not an aggregate: CAF must not build it from `self`
   membership_options opts;
   writer_actor writer;
   node_status status;

@@ -25,6 +25,20 @@ void assignment_rate_limiter::record(int64_t agent_id, timestamp now) {
   assignments_[agent_id].push_back(now);
 }
 
+void assignment_rate_limiter::undo(int64_t agent_id, timestamp at) {
+  auto it = assignments_.find(agent_id);
+  if (it == assignments_.end())
+    return;
+  auto& times = it->second;
+  for (auto t = times.begin(); t != times.end(); ++t)
+    if (*t == at) {
+      times.erase(t);
+      break;
+    }
+  if (times.empty())
+    assignments_.erase(it);
+}
+
 std::map<int64_t, uint32_t> assignment_rate_limiter::counts(timestamp now) {
   std::map<int64_t, uint32_t> out;
   std::vector<int64_t> agents;

@@ -18,6 +18,8 @@ public:
 
   bool within_limit(int64_t agent_id, timestamp now);
   void record(int64_t agent_id, timestamp now);
+  /// Takes back a record made at `at` (an assignment that did not happen after all).
+  void undo(int64_t agent_id, timestamp at);
   /// Assignments per agent inside the window ending at `now` (agents with zero omitted).
   std::map<int64_t, uint32_t> counts(timestamp now);
   /// When the oldest assignment of `agent_id` leaves the window (nullopt: not limited).

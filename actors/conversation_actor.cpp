@@ -1,0 +1,510 @@
+#include "actors/conversation_actor.hpp"
+
+#include <caf/all.hpp>
+
+#include "actors/errors.hpp"
+#include "actors/event_data.hpp"
+#include "actors/row_codec.hpp"
+#include "common/log.hpp"
+#include "domain/flood_limiter.hpp"
+#include "domain/last_seen.hpp"
+#include "domain/reporting.hpp"
+#include "domain/status_rules.hpp"
+
+namespace messenger::actors {
+
+namespace {
+
+using namespace std::chrono_literals;
+constexpr auto store_timeout = std::chrono::seconds{30};
+
+struct conversation_state {
+  conversation_state() = default; // not an aggregate: CAF must not build it from `self`
+  entity_context ctx;
+  conversation_row row;      ///< last committed (or being committed) row
+  domain::conversation conv; ///< the domain record the rules work on
+  domain::flood_limiter flood;
+  domain::inbox_facts inbox;
+  domain::opt_time last_resolved_end;
+  domain::opt_time last_non_human_activity;
+  uint64_t snooze_generation = 0;
+  uint64_t idle_generation = 0;
+  caf::actor_clock::time_point last_used{};
+  int in_flight = 0;
+  bool reload_needed = false;
+  static inline const char* name = "conversation";
+};
+
+using pointer = conversation_actor::stateful_pointer<conversation_state>;
+
+domain::timestamp now_of(pointer self) {
+  return self->state.ctx.clock.now(self->clock().now());
+}
+
+void touch(pointer self) {
+  self->state.last_used = self->clock().now();
+}
+
+/// The committed row view of the current domain state.
+conversation_row current_row(pointer self) {
+  auto row = self->state.row;
+  from_domain(self->state.conv, row);
+  return row;
+}
+
+void arm_snooze(pointer self) {
+  auto& st = self->state;
+  ++st.snooze_generation;
+  if (st.conv.status != domain::conversation_status::snoozed || !st.conv.snoozed_until)
+    return;
+  auto delay = st.ctx.clock.until(*st.conv.snoozed_until, self->clock().now());
+  self->delayed_send(self, delay, wake_atom_v, st.snooze_generation);
+}
+
+void arm_idle(pointer self) {
+  self->delayed_send(self, self->state.ctx.options.idle_after, idle_atom_v,
+                     ++self->state.idle_generation);
+}
+
+domain_event make_event(pointer self, std::string name, std::string data, const performer& by,
+                        int64_t message_id = 0) {
+  domain_event ev;
+  ev.name = std::move(name);
+  ev.account_id = self->state.row.account_id;
+  ev.inbox_id = self->state.row.inbox_id;
+  ev.conversation_id = self->state.row.id;
+  ev.display_id = self->state.row.display_id;
+  ev.message_id = message_id;
+  ev.at = domain::to_micros(now_of(self));
+  ev.data = std::move(data);
+  ev.by = by;
+  return ev;
+}
+
+void publish(pointer self, domain_event ev) {
+  self->send(self->state.ctx.dispatcher, publish_atom_v, std::move(ev));
+}
+
+/// Asks the inbox for an agent when the conversation is open and unassigned (§9.1).
+void request_agent_if_needed(pointer self) {
+  auto& st = self->state;
+  if (st.conv.status != domain::conversation_status::open || st.conv.assignee_id
+      || !st.row.inbox_auto_assignment)
+    return;
+  auto id = st.row.id;
+  self->request(st.ctx.registry, store_timeout, inbox_atom_v, st.row.inbox_id)
+    .then([=](inbox_actor& inbox) { self->send(inbox, want_agent_atom_v, id); },
+          [](caf::error&) {});
+}
+
+reporting_row to_row(pointer self, const domain::reporting_event& ev) {
+  reporting_row r;
+  r.name = ev.name;
+  r.value = ev.value;
+  r.value_in_business_hours = ev.value_in_business_hours;
+  r.account_id = self->state.row.account_id;
+  r.inbox_id = self->state.row.inbox_id;
+  r.user_id = ev.user_id.value_or(0);
+  r.conversation_id = self->state.row.id;
+  r.event_start_time = domain::to_micros(ev.event_start_time);
+  r.event_end_time = domain::to_micros(ev.event_end_time);
+  return r;
+}
+
+/// Reports and bookkeeping for a status change at `now` (§13).
+void status_reports(pointer self, const domain::status_change& change, domain::timestamp now,
+                    std::vector<reporting_row>& reports) {
+  auto& st = self->state;
+  if (change.from == change.to)
+    return;
+  if (change.to == domain::conversation_status::resolved) {
+    reports.push_back(
+      to_row(self, domain::conversation_resolved(now, st.conv.created_at, st.conv.assignee_id)));
+    st.last_resolved_end = now;
+  } else if (change.to == domain::conversation_status::open) {
+    reports.push_back(to_row(self, domain::conversation_opened(now, st.last_resolved_end,
+                                                               st.conv.created_at,
+                                                               st.conv.assignee_id)));
+    st.last_non_human_activity = now;
+  }
+}
+
+/// Events of a status change, in Chatwoot's order (§6 side effects).
+void publish_status_events(pointer self, const domain::status_change& change,
+                           const conversation_row& row, const performer& by,
+                           const std::string& activity) {
+  if (!change.changed)
+    return;
+  auto data = conversation_json(row, domain::unread_count(self->state.conv));
+  if (change.from != change.to) {
+    if (change.to == domain::conversation_status::open)
+      publish(self, make_event(self, "conversation.opened", data, by));
+    if (change.to == domain::conversation_status::resolved)
+      publish(self, make_event(self, "conversation.resolved", data, by));
+  }
+  publish(self, make_event(self, "conversation.status_changed",
+                           conversation_json(row, domain::unread_count(self->state.conv), activity),
+                           by));
+  publish(self, make_event(self, "conversation.updated", data, by));
+}
+
+/// Commits `write`; on success runs `after(stored message)`, on failure delivers the error
+/// and reloads the state from the database once nothing else is in flight.
+template <class Promise, class After>
+void commit(pointer self, conversation_write write, Promise promise, After after) {
+  auto& st = self->state;
+  st.row = write.conversation;
+  ++st.in_flight;
+  self->request(st.ctx.store, store_timeout, save_atom_v, std::move(write))
+    .then(
+      [=](message_row& stored) mutable {
+        --self->state.in_flight;
+        after(stored, promise);
+      },
+      [=](caf::error& err) mutable {
+        auto& s = self->state;
+        --s.in_flight;
+        s.reload_needed = true;
+        log::warn("conversation_write_failed",
+                  log::fields{}("conversation", s.row.id)("error", self->system().render(err)));
+        promise.deliver(err);
+        if (s.in_flight == 0) {
+          self->request(s.ctx.store, store_timeout, load_atom_v, conversation_atom_v, s.row.id)
+            .await([=](conversation_row& fresh) {
+                     auto& x = self->state;
+                     x.row = fresh;
+                     x.conv = to_domain(fresh);
+                     x.reload_needed = false;
+                     arm_snooze(self);
+                   },
+                   [](caf::error&) {});
+        }
+      });
+}
+
+conversation_write write_of(pointer self) {
+  conversation_write w;
+  w.conversation = current_row(self);
+  return w;
+}
+
+caf::result<conversation_row> change_status_now(pointer self, const status_command& cmd) {
+  auto& st = self->state;
+  auto now = now_of(self);
+  std::optional<domain::conversation_status> requested;
+  if (cmd.status >= 0) {
+    if (cmd.status > 3)
+      return to_caf_error({errc::invalid_argument, "unknown status"});
+    requested = static_cast<domain::conversation_status>(cmd.status);
+  }
+  auto before_assignee = st.conv.assignee_id;
+  auto change = domain::change_status(st.conv, requested, to_opt_time(cmd.snoozed_until));
+  // After toggle_status: open + a User caller clears the bot; an agent self-assigns.
+  if (st.conv.status == domain::conversation_status::open && cmd.by.type == "User") {
+    st.conv.assignee_agent_bot_id.reset();
+    if (!cmd.by.administrator)
+      st.conv.assignee_id = cmd.by.id;
+  }
+  bool assignee_changed = before_assignee != st.conv.assignee_id;
+  auto write = write_of(self);
+  status_reports(self, change, now, write.reports);
+  arm_snooze(self);
+  auto promise = self->make_response_promise<conversation_row>();
+  std::string activity;
+  if (change.from != change.to && !cmd.by.name.empty())
+    activity = domain::status_activity(change.to, cmd.by.name);
+  commit(self, std::move(write), promise,
+         [=](message_row&, caf::typed_response_promise<conversation_row>& rp) {
+           auto row = self->state.row;
+           publish_status_events(self, change, row, cmd.by, activity);
+           if (assignee_changed)
+             publish(self, make_event(self, "assignee.changed",
+                                      conversation_json(row, domain::unread_count(self->state.conv),
+                                                        domain::assignment_activity(
+                                                          cmd.by.name, true, cmd.by.name)),
+                                      cmd.by));
+           request_agent_if_needed(self);
+           rp.deliver(row);
+         });
+  return promise;
+}
+
+} // namespace
+
+conversation_actor::behavior_type conversation(pointer self, conversation_row initial,
+                                               entity_context ctx) {
+  auto& st = self->state;
+  st.ctx = std::move(ctx);
+  st.row = initial;
+  st.conv = to_domain(initial);
+  st.flood = domain::flood_limiter{st.ctx.options.message_per_minute_limit};
+  for (auto t : initial.last_minute)
+    st.flood.record(domain::from_micros(t));
+  st.inbox.active_bot = initial.inbox_active_bot;
+  st.last_resolved_end = to_opt_time(initial.last_resolved_end);
+  st.last_non_human_activity = to_opt_time(initial.last_non_human_activity);
+  touch(self);
+  arm_snooze(self);
+  arm_idle(self);
+  return {
+    [=](message_atom, message_command& cmd) -> caf::result<message_row> {
+      touch(self);
+      auto& s = self->state;
+      auto now = now_of(self);
+      if (!s.flood.allows(now)) {
+        log::warn("message_flood", log::fields{}("account", s.row.account_id)(
+                                     "conversation", s.row.id));
+        return to_caf_error({errc::rate_limited, "Too many messages"});
+      }
+      auto msg = std::move(cmd.message);
+      msg.conversation_id = s.row.id;
+      msg.account_id = s.row.account_id;
+      msg.inbox_id = s.row.inbox_id;
+      // Strictly increasing creation times keep message order == time order.
+      auto created = now;
+      if (s.conv.last_message_at && created <= *s.conv.last_message_at)
+        created = *s.conv.last_message_at + domain::duration{1};
+      msg.created_at = domain::to_micros(created);
+      s.flood.record(created);
+      auto before = s.conv.status;
+      auto fx = domain::apply_message(s.conv, facts_of(msg, cmd.preserve_waiting_since), s.inbox);
+      auto write = write_of(self);
+      write.has_message = true;
+      write.message = msg;
+      if (fx.first_reply)
+        write.reports.push_back(to_row(
+          self, domain::first_response(created, s.last_non_human_activity.value_or(s.conv.created_at),
+                                       msg.sender_id == 0 ? std::nullopt
+                                                          : std::optional<int64_t>{msg.sender_id})));
+      if (fx.reply_waiting_since)
+        write.reports.push_back(
+          to_row(self, domain::reply_time(created, *fx.reply_waiting_since, s.conv.assignee_id)));
+      domain::status_change change;
+      change.from = before;
+      change.to = s.conv.status;
+      change.changed = fx.reopened_to.has_value();
+      if (change.changed) {
+        status_reports(self, change, created, write.reports);
+        arm_snooze(self); // a reopened conversation has no snooze timer any more
+      }
+      auto promise = self->make_response_promise<message_row>();
+      commit(self, std::move(write), promise,
+             [=](message_row& stored, caf::typed_response_promise<message_row>& rp) mutable {
+               msg.id = stored.id;
+               auto& x = self->state;
+               auto row = x.row;
+               auto by = cmd.by;
+               publish(self, make_event(self, "message.created", message_json(msg, row.display_id),
+                                        by, msg.id));
+               if (fx.first_reply)
+                 publish(self, make_event(self, "first.reply.created",
+                                          message_json(msg, row.display_id), by, msg.id));
+               if (fx.reply_waiting_since)
+                 publish(self, make_event(self, "reply.created", message_json(msg, row.display_id),
+                                          by, msg.id));
+               if (change.changed) {
+                 performer system;
+                 publish_status_events(self, change, row, system,
+                                       change.to == domain::conversation_status::open
+                                         ? domain::system_reopen_activity()
+                                         : std::string{});
+               } else if (fx.conversation_updated) {
+                 publish(self, make_event(self, "conversation.updated",
+                                          conversation_json(row, domain::unread_count(x.conv)),
+                                          by));
+               }
+               if (change.changed)
+                 request_agent_if_needed(self);
+               rp.deliver(msg);
+             });
+      return promise;
+    },
+    [=](toggle_atom, status_command& cmd) -> caf::result<conversation_row> {
+      touch(self);
+      return change_status_now(self, cmd);
+    },
+    [=](priority_atom, int32_t prio, performer& by) -> caf::result<conversation_row> {
+      touch(self);
+      auto& s = self->state;
+      if (prio > 3 || prio < -1)
+        return to_caf_error({errc::invalid_argument, "unknown priority"});
+      auto before = s.conv.prio;
+      std::optional<domain::priority> next;
+      if (prio >= 0)
+        next = static_cast<domain::priority>(prio);
+      if (!domain::change_priority(s.conv, next))
+        return current_row(self);
+      auto activity = by.name.empty() ? std::string{}
+                                      : domain::priority_activity(before, next, by.name);
+      auto promise = self->make_response_promise<conversation_row>();
+      commit(self, write_of(self), promise,
+             [=](message_row&, caf::typed_response_promise<conversation_row>& rp) {
+               auto row = self->state.row;
+               publish(self, make_event(self, "conversation.updated",
+                                        conversation_json(row, domain::unread_count(self->state.conv),
+                                                          activity),
+                                        by));
+               rp.deliver(row);
+             });
+      return promise;
+    },
+    [=](assign_atom, int64_t assignee, std::string& assignee_name,
+        performer& by) -> caf::result<conversation_row> {
+      touch(self);
+      auto& s = self->state;
+      std::optional<int64_t> next;
+      if (assignee > 0)
+        next = assignee;
+      if (s.conv.assignee_id == next)
+        return current_row(self);
+      s.conv.assignee_id = next;
+      if (next)
+        s.conv.assignee_agent_bot_id.reset();
+      auto activity = by.name.empty() ? std::string{}
+                                      : domain::assignment_activity(
+                                        next ? assignee_name : std::string{},
+                                        next && by.type == "User" && by.id == *next, by.name);
+      auto promise = self->make_response_promise<conversation_row>();
+      commit(self, write_of(self), promise,
+             [=](message_row&, caf::typed_response_promise<conversation_row>& rp) {
+               auto row = self->state.row;
+               auto unread = domain::unread_count(self->state.conv);
+               publish(self, make_event(self, "assignee.changed",
+                                        conversation_json(row, unread, activity), by));
+               publish(self, make_event(self, "conversation.updated",
+                                        conversation_json(row, unread), by));
+               rp.deliver(row);
+             });
+      return promise;
+    },
+    [=](auto_assign_atom, int64_t agent, std::string& agent_name) -> caf::result<bool> {
+      touch(self);
+      auto& s = self->state;
+      if (s.conv.status != domain::conversation_status::open || s.conv.assignee_id)
+        return false;
+      s.conv.assignee_id = agent;
+      s.conv.assignee_agent_bot_id.reset();
+      auto promise = self->make_response_promise<bool>();
+      performer system;
+      auto activity = "Assigned to " + agent_name + " by Automation System";
+      commit(self, write_of(self), promise,
+             [=](message_row&, caf::typed_response_promise<bool>& rp) {
+               auto row = self->state.row;
+               auto unread = domain::unread_count(self->state.conv);
+               publish(self, make_event(self, "assignee.changed",
+                                        conversation_json(row, unread, activity), system));
+               publish(self, make_event(self, "conversation.updated",
+                                        conversation_json(row, unread), system));
+               rp.deliver(true);
+             });
+      return promise;
+    },
+    [=](seen_atom, int64_t user_id) -> caf::result<conversation_row> {
+      touch(self);
+      auto update = domain::agent_seen(self->state.conv, user_id, now_of(self));
+      if (!update.agent_changed && !update.assignee_changed)
+        return current_row(self); // throttled: nothing to write
+      auto promise = self->make_response_promise<conversation_row>();
+      commit(self, write_of(self), promise,
+             [=](message_row&, caf::typed_response_promise<conversation_row>& rp) {
+               rp.deliver(self->state.row);
+             });
+      return promise;
+    },
+    [=](contact_seen_atom) -> caf::result<conversation_row> {
+      touch(self);
+      domain::contact_seen(self->state.conv, now_of(self));
+      auto promise = self->make_response_promise<conversation_row>();
+      commit(self, write_of(self), promise,
+             [=](message_row&, caf::typed_response_promise<conversation_row>& rp) {
+               auto row = self->state.row;
+               publish(self, make_event(self, "conversation.read",
+                                        conversation_json(row, domain::unread_count(self->state.conv)),
+                                        performer{"Contact", row.contact_id, {}, false}));
+               rp.deliver(row);
+             });
+      return promise;
+    },
+    [=](unread_atom) -> caf::result<conversation_row> {
+      touch(self);
+      domain::mark_unread(self->state.conv);
+      auto promise = self->make_response_promise<conversation_row>();
+      commit(self, write_of(self), promise,
+             [=](message_row&, caf::typed_response_promise<conversation_row>& rp) {
+               rp.deliver(self->state.row);
+             });
+      return promise;
+    },
+    [=](typing_atom, bool on, bool is_private, performer& by) -> bool {
+      touch(self);
+      auto row = current_row(self);
+      std::string data = "{\"conversation\":" + conversation_json(row, 0)
+                         + ",\"is_private\":" + (is_private ? "true" : "false") + "}";
+      publish(self, make_event(self, on ? "conversation.typing_on" : "conversation.typing_off",
+                               std::move(data), by));
+      return true;
+    },
+    [=](labels_atom, std::vector<std::string>& labels,
+        performer& by) -> caf::result<conversation_row> {
+      touch(self);
+      auto& s = self->state;
+      std::sort(labels.begin(), labels.end());
+      labels.erase(std::unique(labels.begin(), labels.end()), labels.end());
+      if (labels == s.row.labels)
+        return current_row(self);
+      auto write = write_of(self);
+      write.conversation.labels = labels;
+      write.labels_changed = true;
+      auto promise = self->make_response_promise<conversation_row>();
+      commit(self, std::move(write), promise,
+             [=](message_row&, caf::typed_response_promise<conversation_row>& rp) {
+               auto row = self->state.row;
+               publish(self, make_event(self, "conversation.updated",
+                                        conversation_json(row, domain::unread_count(self->state.conv)),
+                                        by));
+               rp.deliver(row);
+             });
+      return promise;
+    },
+    [=](get_atom) -> conversation_row {
+      touch(self);
+      return current_row(self);
+    },
+    [=](wake_atom, uint64_t generation) {
+      auto& s = self->state;
+      if (generation != s.snooze_generation || !domain::snooze_due(s.conv, now_of(self)))
+        return; // stale timer, or the conversation left snoozed meanwhile
+      status_command cmd;
+      cmd.status = static_cast<int32_t>(domain::conversation_status::open);
+      change_status_now(self, cmd);
+    },
+    [=](idle_atom, uint64_t generation) {
+      auto& s = self->state;
+      if (generation != s.idle_generation)
+        return;
+      auto idle_for = self->clock().now() - s.last_used;
+      bool timer_armed = s.conv.status == domain::conversation_status::snoozed
+                         && s.conv.snoozed_until;
+      if (idle_for < s.ctx.options.idle_after || s.in_flight > 0 || timer_armed) {
+        arm_idle(self);
+        return;
+      }
+      self->request(s.ctx.registry, store_timeout, passivate_atom_v,
+                    static_cast<uint8_t>(entity_kind::conversation), s.row.id, self->address())
+        .then([=](bool ok) {
+          if (ok)
+            self->quit();
+          else
+            arm_idle(self);
+        },
+              [=](caf::error&) { arm_idle(self); });
+    },
+  };
+}
+
+conversation_actor spawn_conversation(caf::local_actor* parent, conversation_row row,
+                                      entity_context ctx) {
+  return parent->spawn(conversation, std::move(row), std::move(ctx));
+}
+
+} // namespace messenger::actors

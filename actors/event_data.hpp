@@ -1,0 +1,18 @@
+#pragma once
+
+#include <string>
+
+#include "actors/records.hpp"
+
+namespace messenger::actors {
+
+/// Chatwoot-shaped JSON of a conversation for event payloads (push_event_data subset:
+/// ids, status, assignee, priority, timestamps as epoch seconds, labels, attributes).
+std::string conversation_json(const conversation_row& row, int unread_count,
+                              const std::string& activity = {});
+
+/// Chatwoot-shaped JSON of a message for event payloads (message_type as integer,
+/// created_at as epoch seconds, conversation_id as the display id).
+std::string message_json(const message_row& msg, int64_t display_id);
+
+} // namespace messenger::actors

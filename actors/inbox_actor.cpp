@@ -1,0 +1,236 @@
+#include "actors/inbox_actor.hpp"
+
+#include <algorithm>
+#include <deque>
+#include <set>
+
+#include <caf/all.hpp>
+
+#include "common/log.hpp"
+#include "domain/rate_limiter.hpp"
+#include "domain/round_robin.hpp"
+
+namespace messenger::actors {
+
+namespace {
+
+constexpr auto timeout = std::chrono::seconds{30};
+
+struct inbox_state {
+  inbox_state() = default; // not an aggregate: CAF must not build it from `self`
+  entity_context ctx;
+  inbox_row row;
+  domain::round_robin_ring ring;
+  domain::assignment_rate_limiter limiter{5, std::chrono::seconds{300}};
+  std::deque<int64_t> queue; ///< conversations waiting for an agent, oldest first
+  std::set<int64_t> eligible;
+  uint64_t wake_generation = 0;
+  uint64_t idle_generation = 0;
+  caf::actor_clock::time_point last_used{};
+  static inline const char* name = "inbox";
+};
+
+using pointer = inbox_actor::stateful_pointer<inbox_state>;
+
+domain::timestamp now_of(pointer self) {
+  return self->state.ctx.clock.now(self->clock().now());
+}
+
+std::vector<int64_t> member_ids(const inbox_state& st) {
+  std::vector<int64_t> ids;
+  for (const auto& m : st.row.members)
+    ids.push_back(m.user_id);
+  return ids;
+}
+
+std::string member_name(const inbox_state& st, int64_t user_id) {
+  for (const auto& m : st.row.members)
+    if (m.user_id == user_id)
+      return m.name;
+  return {};
+}
+
+/// Arms a timer for when the first rate-limited eligible agent becomes free again.
+void arm_rate_wake(pointer self, domain::timestamp now) {
+  auto& st = self->state;
+  domain::opt_time earliest;
+  for (auto id : st.eligible) {
+    auto free_at = st.limiter.next_free(id, now);
+    if (free_at && (!earliest || *free_at < *earliest))
+      earliest = free_at;
+  }
+  if (!earliest)
+    return;
+  self->delayed_send(self, st.ctx.clock.until(*earliest, self->clock().now()), wake_atom_v,
+                     ++st.wake_generation);
+}
+
+/// Picks the next agent for `conversation_id` (ring order among eligible members within
+/// the rate limit) and hands the conversation to it. False when nobody is available.
+bool try_assign(pointer self, int64_t conversation_id) {
+  auto& st = self->state;
+  auto now = now_of(self);
+  std::set<int64_t> allowed;
+  for (auto id : st.eligible)
+    if (st.limiter.within_limit(id, now))
+      allowed.insert(id);
+  auto picked = st.ring.pick(member_ids(st), allowed);
+  if (!picked)
+    return false;
+  auto agent = *picked;
+  st.limiter.record(agent, now);
+  auto name = member_name(st, agent);
+  self->request(st.ctx.registry, timeout, conversation_atom_v, conversation_id)
+    .then(
+      [=](conversation_actor& conv) {
+        self->request(conv, timeout, auto_assign_atom_v, agent, name)
+          .then(
+            [=](bool assigned) {
+              if (!assigned) // assigned or closed meanwhile: give the slot back
+                self->state.limiter.undo(agent, now);
+            },
+            [=](caf::error&) { self->state.limiter.undo(agent, now); });
+      },
+      [=](caf::error&) { self->state.limiter.undo(agent, now); });
+  log::debug("auto_assigned", log::fields{}("inbox", st.row.id)("conversation", conversation_id)(
+                                "agent", agent));
+  return true;
+}
+
+/// Assigns waiting conversations, oldest first, while agents are available.
+void drain(pointer self) {
+  auto& st = self->state;
+  while (!st.queue.empty() && try_assign(self, st.queue.front()))
+    st.queue.pop_front();
+  if (!st.queue.empty())
+    arm_rate_wake(self, now_of(self));
+}
+
+void ask_eligibility(pointer self, int64_t user_id) {
+  auto account = self->state.row.account_id;
+  self->request(self->state.ctx.registry, timeout, operator_atom_v, user_id)
+    .then(
+      [=](operator_actor& op) {
+        self->request(op, timeout, eligible_atom_v, account)
+          .then(
+            [=](bool eligible) {
+              auto& st = self->state;
+              if (!eligible) {
+                st.eligible.erase(user_id);
+                return;
+              }
+              auto members = member_ids(st);
+              if (std::find(members.begin(), members.end(), user_id) == members.end())
+                return; // removed meanwhile
+              st.eligible.insert(user_id);
+              drain(self);
+            },
+            [](caf::error&) {});
+      },
+      [](caf::error&) {});
+}
+
+void arm_idle(pointer self) {
+  self->delayed_send(self, self->state.ctx.options.idle_after, idle_atom_v,
+                     ++self->state.idle_generation);
+}
+
+} // namespace
+
+inbox_actor::behavior_type inbox(pointer self, inbox_row row, entity_context ctx) {
+  auto& st = self->state;
+  st.ctx = std::move(ctx);
+  st.row = std::move(row);
+  st.limiter = domain::assignment_rate_limiter{st.ctx.options.assignment_limit,
+                                               st.ctx.options.assignment_window};
+  st.ring.reset(member_ids(st));
+  st.queue.assign(st.row.waiting.begin(), st.row.waiting.end());
+  st.last_used = self->clock().now();
+  for (const auto& m : st.row.members)
+    ask_eligibility(self, m.user_id);
+  arm_idle(self);
+  return {
+    [=](want_agent_atom, int64_t conversation_id) {
+      auto& s = self->state;
+      s.last_used = self->clock().now();
+      if (!s.row.enable_auto_assignment)
+        return;
+      if (std::find(s.queue.begin(), s.queue.end(), conversation_id) != s.queue.end())
+        return;
+      if (!s.queue.empty() || !try_assign(self, conversation_id)) {
+        s.queue.push_back(conversation_id); // oldest first: never overtake the queue
+        drain(self);
+      }
+    },
+    [=](member_atom, int64_t user_id, bool added, std::string& name) {
+      auto& s = self->state;
+      s.last_used = self->clock().now();
+      auto it = std::find_if(s.row.members.begin(), s.row.members.end(),
+                             [&](const inbox_member& m) { return m.user_id == user_id; });
+      if (added && it == s.row.members.end()) {
+        s.row.members.push_back({user_id, name});
+        s.ring.add(user_id);
+        ask_eligibility(self, user_id);
+      } else if (!added && it != s.row.members.end()) {
+        s.row.members.erase(it);
+        s.ring.remove(user_id);
+        s.eligible.erase(user_id);
+      }
+    },
+    [=](eligible_atom, int64_t user_id, bool eligible) {
+      auto& s = self->state;
+      s.last_used = self->clock().now();
+      auto members = member_ids(s);
+      if (!eligible || std::find(members.begin(), members.end(), user_id) == members.end()) {
+        s.eligible.erase(user_id);
+        return;
+      }
+      s.eligible.insert(user_id);
+      drain(self);
+    },
+    [=](inspect_atom) -> inbox_view {
+      auto& s = self->state;
+      inbox_view view;
+      view.inbox_id = s.row.id;
+      // The ring's next pick is the eligible member closest to the tail: list tail first.
+      view.ring.assign(s.ring.order().rbegin(), s.ring.order().rend());
+      for (const auto& [user, count] : s.limiter.counts(now_of(self))) {
+        view.rate_users.push_back(user);
+        view.rate_counts.push_back(count);
+      }
+      view.queue.assign(s.queue.begin(), s.queue.end());
+      view.eligible.assign(s.eligible.begin(), s.eligible.end());
+      return view;
+    },
+    [=](wake_atom, uint64_t generation) {
+      if (generation == self->state.wake_generation)
+        drain(self);
+    },
+    [=](idle_atom, uint64_t generation) {
+      auto& s = self->state;
+      if (generation != s.idle_generation)
+        return;
+      // Keep the actor while conversations wait: it owns the queue and its timers.
+      if (self->clock().now() - s.last_used < s.ctx.options.idle_after || !s.queue.empty()) {
+        arm_idle(self);
+        return;
+      }
+      self->request(s.ctx.registry, timeout, passivate_atom_v,
+                    static_cast<uint8_t>(entity_kind::inbox), s.row.id, self->address())
+        .then(
+          [=](bool ok) {
+            if (ok)
+              self->quit();
+            else
+              arm_idle(self);
+          },
+          [=](caf::error&) { arm_idle(self); });
+    },
+  };
+}
+
+inbox_actor spawn_inbox(caf::local_actor* parent, inbox_row row, entity_context ctx) {
+  return parent->spawn(inbox, std::move(row), std::move(ctx));
+}
+
+} // namespace messenger::actors

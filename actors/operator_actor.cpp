@@ -1,0 +1,197 @@
+#include "actors/operator_actor.hpp"
+
+#include <algorithm>
+#include <map>
+
+#include <caf/all.hpp>
+
+#include "domain/presence.hpp"
+
+namespace messenger::actors {
+
+namespace {
+
+constexpr auto timeout = std::chrono::seconds{30};
+
+struct account_presence {
+  domain::agent_presence presence;
+  std::vector<int64_t> inboxes;
+  bool eligible = false; ///< last value told to the inboxes
+};
+
+struct operator_state {
+  operator_state() = default; // not an aggregate: CAF must not build it from `self`
+  entity_context ctx;
+  operator_row row;
+  std::map<int64_t, account_presence> accounts;
+  uint64_t wake_generation = 0;
+  uint64_t idle_generation = 0;
+  caf::actor_clock::time_point last_used{};
+  static inline const char* name = "operator";
+};
+
+using pointer = operator_actor::stateful_pointer<operator_state>;
+
+domain::timestamp now_of(pointer self) {
+  return self->state.ctx.clock.now(self->clock().now());
+}
+
+domain::duration fresh_for(pointer self) {
+  return std::chrono::duration_cast<domain::duration>(self->state.ctx.options.presence_duration);
+}
+
+/// Tells the account's inboxes when this agent's eligibility changed.
+void recompute(pointer self, int64_t account_id) {
+  auto& st = self->state;
+  auto it = st.accounts.find(account_id);
+  if (it == st.accounts.end())
+    return;
+  auto& acc = it->second;
+  bool eligible = acc.presence.eligible(now_of(self), fresh_for(self));
+  if (eligible == acc.eligible)
+    return;
+  acc.eligible = eligible;
+  auto user = st.row.user_id;
+  for (auto inbox_id : acc.inboxes)
+    self->request(st.ctx.registry, timeout, inbox_atom_v, inbox_id)
+      .then([=](inbox_actor& inbox) { self->send(inbox, eligible_atom_v, user, eligible); },
+            [](caf::error&) {});
+}
+
+/// One timer for the earliest presence expiry over all accounts.
+void arm_expiry(pointer self) {
+  auto& st = self->state;
+  domain::opt_time earliest;
+  for (auto& [_, acc] : st.accounts) {
+    auto at = acc.presence.expires_at(fresh_for(self));
+    if (at && (!earliest || *at < *earliest))
+      earliest = at;
+  }
+  ++st.wake_generation;
+  if (earliest)
+    self->delayed_send(self, st.ctx.clock.until(*earliest, self->clock().now()), wake_atom_v,
+                       st.wake_generation);
+}
+
+operator_view view_of(pointer self) {
+  auto& st = self->state;
+  operator_view view;
+  view.user_id = st.row.user_id;
+  auto now = now_of(self);
+  for (auto& [account, acc] : st.accounts) {
+    view.accounts.push_back(account);
+    view.statuses.emplace_back(domain::to_string(acc.presence.status(now, fresh_for(self))));
+    view.connections.push_back(acc.presence.connections);
+  }
+  return view;
+}
+
+account_presence& account(pointer self, int64_t account_id) {
+  return self->state.accounts[account_id];
+}
+
+void arm_idle(pointer self) {
+  self->delayed_send(self, self->state.ctx.options.idle_after, idle_atom_v,
+                     ++self->state.idle_generation);
+}
+
+} // namespace
+
+operator_actor::behavior_type operator_fn(pointer self, operator_row row, entity_context ctx) {
+  auto& st = self->state;
+  st.ctx = std::move(ctx);
+  st.row = std::move(row);
+  for (const auto& acc : st.row.accounts) {
+    auto& entry = st.accounts[acc.account_id];
+    entry.presence.configured = static_cast<domain::availability>(acc.availability);
+    entry.presence.auto_offline = acc.auto_offline;
+    entry.inboxes = acc.inboxes;
+    entry.eligible = entry.presence.eligible(now_of(self), fresh_for(self));
+  }
+  st.last_used = self->clock().now();
+  arm_idle(self);
+  return {
+    [=](presence_atom, int64_t account_id) -> operator_view {
+      self->state.last_used = self->clock().now();
+      account(self, account_id).presence.last_ping = now_of(self);
+      recompute(self, account_id);
+      arm_expiry(self);
+      return view_of(self);
+    },
+    [=](connection_atom, int64_t account_id, int32_t delta) -> operator_view {
+      self->state.last_used = self->clock().now();
+      auto& p = account(self, account_id).presence;
+      auto next = static_cast<int64_t>(p.connections) + delta;
+      p.connections = static_cast<uint32_t>(std::max<int64_t>(0, next));
+      if (delta > 0)
+        p.last_ping = now_of(self);
+      recompute(self, account_id);
+      arm_expiry(self);
+      return view_of(self);
+    },
+    [=](availability_atom, int64_t account_id, uint8_t availability,
+        bool auto_offline) -> operator_view {
+      self->state.last_used = self->clock().now();
+      auto& p = account(self, account_id).presence;
+      p.configured = static_cast<domain::availability>(availability);
+      p.auto_offline = auto_offline;
+      recompute(self, account_id);
+      arm_expiry(self);
+      return view_of(self);
+    },
+    [=](member_atom, int64_t inbox_id, int64_t account_id, bool added) -> operator_view {
+      self->state.last_used = self->clock().now();
+      auto& inboxes = account(self, account_id).inboxes;
+      auto it = std::find(inboxes.begin(), inboxes.end(), inbox_id);
+      if (added && it == inboxes.end())
+        inboxes.push_back(inbox_id);
+      else if (!added && it != inboxes.end())
+        inboxes.erase(it);
+      return view_of(self);
+    },
+    [=](eligible_atom, int64_t account_id) -> bool {
+      auto it = self->state.accounts.find(account_id);
+      return it != self->state.accounts.end()
+             && it->second.presence.eligible(now_of(self), fresh_for(self));
+    },
+    [=](get_atom) -> operator_view { return view_of(self); },
+    [=](wake_atom, uint64_t generation) {
+      if (generation != self->state.wake_generation)
+        return;
+      std::vector<int64_t> ids;
+      for (auto& [account_id, _] : self->state.accounts)
+        ids.push_back(account_id);
+      for (auto id : ids)
+        recompute(self, id);
+      arm_expiry(self);
+    },
+    [=](idle_atom, uint64_t generation) {
+      auto& s = self->state;
+      if (generation != s.idle_generation)
+        return;
+      bool live = false; // present agents keep their actor (presence is memory-only)
+      for (auto& [_, acc] : s.accounts)
+        live = live || acc.presence.present(now_of(self), fresh_for(self));
+      if (self->clock().now() - s.last_used < s.ctx.options.idle_after || live) {
+        arm_idle(self);
+        return;
+      }
+      self->request(s.ctx.registry, timeout, passivate_atom_v,
+                    static_cast<uint8_t>(entity_kind::operator_), s.row.user_id, self->address())
+        .then(
+          [=](bool ok) {
+            if (ok)
+              self->quit();
+            else
+              arm_idle(self);
+          },
+          [=](caf::error&) { arm_idle(self); });
+    },
+  };
+}
+
+operator_actor spawn_operator(caf::local_actor* parent, operator_row row, entity_context ctx) {
+  return parent->spawn(operator_fn, std::move(row), std::move(ctx));
+}
+
+} // namespace messenger::actors

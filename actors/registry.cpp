@@ -1,0 +1,229 @@
+#include "actors/registry.hpp"
+
+#include <map>
+
+#include <caf/all.hpp>
+#include <nlohmann/json.hpp>
+
+#include "actors/conversation_actor.hpp"
+#include "actors/errors.hpp"
+#include "actors/inbox_actor.hpp"
+#include "actors/operator_actor.hpp"
+#include "common/log.hpp"
+
+namespace messenger::actors {
+
+namespace {
+
+constexpr auto timeout = std::chrono::seconds{30};
+
+/// Live entities of one kind plus the requests waiting for one being loaded.
+template <class Handle>
+struct entity_table {
+  std::map<int64_t, Handle> live;
+  std::map<int64_t, std::vector<caf::typed_response_promise<Handle>>> loading;
+};
+
+struct registry_state {
+  registry_state() = default; // not an aggregate: CAF must not build it from `self`
+  entity_context ctx;
+  entity_table<conversation_actor> conversations;
+  entity_table<inbox_actor> inboxes;
+  entity_table<operator_actor> operators;
+  static inline const char* name = "registry";
+};
+
+using pointer = registry_actor::stateful_pointer<registry_state>;
+
+template <class Handle, class Row, class Kind, class Spawn>
+caf::result<Handle> resolve(pointer self, entity_table<Handle> registry_state::*table, Kind kind,
+                            int64_t id, Spawn spawn_fn) {
+  auto& tab = self->state.*table;
+  if (auto it = tab.live.find(id); it != tab.live.end())
+    return it->second;
+  auto promise = self->make_response_promise<Handle>();
+  auto& waiting = tab.loading[id];
+  waiting.push_back(promise);
+  if (waiting.size() > 1)
+    return promise; // a load is already under way
+  self->request(self->state.ctx.store, timeout, load_atom_v, kind, id)
+    .then(
+      [=](Row& row) {
+        auto& t = self->state.*table;
+        auto hdl = spawn_fn(self, std::move(row), self->state.ctx);
+        self->monitor(hdl);
+        t.live[id] = hdl;
+        auto pending = std::move(t.loading[id]);
+        t.loading.erase(id);
+        for (auto& p : pending)
+          p.deliver(hdl);
+      },
+      [=](caf::error& err) {
+        auto& t = self->state.*table;
+        auto pending = std::move(t.loading[id]);
+        t.loading.erase(id);
+        for (auto& p : pending)
+          p.deliver(err);
+      });
+  return promise;
+}
+
+template <class Handle>
+bool erase_if_current(entity_table<Handle>& tab, int64_t id, const caf::actor_addr& addr) {
+  auto it = tab.live.find(id);
+  if (it == tab.live.end() || it->second.address() != addr)
+    return false;
+  tab.live.erase(it);
+  return true;
+}
+
+template <class Handle>
+void erase_by_address(entity_table<Handle>& tab, const caf::actor_addr& addr) {
+  for (auto it = tab.live.begin(); it != tab.live.end(); ++it)
+    if (it->second.address() == addr) {
+      tab.live.erase(it);
+      return;
+    }
+}
+
+template <class Handle>
+void stop_all(entity_table<Handle>& tab) {
+  for (auto& [_, hdl] : tab.live)
+    caf::anon_send_exit(hdl, caf::exit_reason::user_shutdown);
+  tab.live.clear();
+}
+
+registry_actor::behavior_type registry(pointer self, entity_context ctx) {
+  self->state.ctx = std::move(ctx);
+  self->state.ctx.registry = self;
+  self->set_down_handler([=](caf::down_msg& dm) {
+    erase_by_address(self->state.conversations, dm.source);
+    erase_by_address(self->state.inboxes, dm.source);
+    erase_by_address(self->state.operators, dm.source);
+  });
+  // Entities are only monitored, so they must be stopped explicitly (their timers would
+  // otherwise keep them, and with them ~actor_system(), alive).
+  self->set_exit_handler([=](caf::exit_msg& msg) {
+    stop_all(self->state.conversations);
+    stop_all(self->state.inboxes);
+    stop_all(self->state.operators);
+    self->quit(msg.reason);
+  });
+  return {
+    [=](conversation_atom, int64_t id) -> caf::result<conversation_actor> {
+      return resolve<conversation_actor, conversation_row>(
+        self, &registry_state::conversations, conversation_atom_v, id,
+        [](pointer p, conversation_row row, entity_context c) {
+          return spawn_conversation(p, std::move(row), std::move(c));
+        });
+    },
+    [=](inbox_atom, int64_t id) -> caf::result<inbox_actor> {
+      return resolve<inbox_actor, inbox_row>(self, &registry_state::inboxes, inbox_atom_v, id,
+                                             [](pointer p, inbox_row row, entity_context c) {
+                                               return spawn_inbox(p, std::move(row), std::move(c));
+                                             });
+    },
+    [=](operator_atom, int64_t id) -> caf::result<operator_actor> {
+      return resolve<operator_actor, operator_row>(
+        self, &registry_state::operators, operator_atom_v, id,
+        [](pointer p, operator_row row, entity_context c) {
+          return spawn_operator(p, std::move(row), std::move(c));
+        });
+    },
+    [=](passivate_atom, uint8_t kind, int64_t id, caf::actor_addr& addr) -> bool {
+      auto& st = self->state;
+      switch (static_cast<entity_kind>(kind)) {
+        case entity_kind::conversation:
+          return erase_if_current(st.conversations, id, addr);
+        case entity_kind::inbox:
+          return erase_if_current(st.inboxes, id, addr);
+        case entity_kind::operator_:
+          return erase_if_current(st.operators, id, addr);
+      }
+      return false;
+    },
+    [=](count_atom) -> entity_counts {
+      auto& st = self->state;
+      return {st.conversations.live.size(), st.inboxes.live.size(), st.operators.live.size()};
+    },
+  };
+}
+
+struct dispatcher_state {
+  std::vector<listener_actor> listeners;
+  static inline const char* name = "event_dispatcher";
+};
+
+dispatcher_actor::behavior_type
+dispatcher(dispatcher_actor::stateful_pointer<dispatcher_state> self) {
+  return {
+    [=](publish_atom, domain_event& ev) {
+      for (auto& listener : self->state.listeners)
+        self->send(listener, event_atom_v, ev); // asynchronous: never waits for a listener
+    },
+    [=](subscribe_atom, listener_actor& listener) {
+      self->state.listeners.push_back(std::move(listener));
+    },
+  };
+}
+
+listener_actor::behavior_type activity_listener(listener_actor::pointer self,
+                                                registry_actor registry) {
+  return {
+    [=](event_atom, domain_event& ev) {
+      if (ev.data.find("\"activity\"") == std::string::npos)
+        return;
+      auto doc = nlohmann::json::parse(ev.data, nullptr, false);
+      if (!doc.is_object() || !doc.contains("activity") || !doc["activity"].is_string())
+        return;
+      message_command cmd;
+      cmd.message.message_type = 2; // activity
+      cmd.message.content = doc["activity"].get<std::string>();
+      cmd.by = ev.by;
+      self->request(registry, timeout, conversation_atom_v, ev.conversation_id)
+        .then(
+          [=](conversation_actor& conv) {
+            self->request(conv, timeout, message_atom_v, cmd)
+              .then([](message_row&) {},
+                    [=](caf::error& err) {
+                      log::warn("activity_message_failed",
+                                log::fields{}("conversation", ev.conversation_id)(
+                                  "error", self->system().render(err)));
+                    });
+          },
+          [](caf::error&) {});
+    },
+  };
+}
+
+} // namespace
+
+registry_actor spawn_registry(caf::actor_system& sys, entity_context ctx) {
+  return sys.spawn(registry, std::move(ctx));
+}
+
+dispatcher_actor spawn_dispatcher(caf::actor_system& sys) {
+  return sys.spawn(dispatcher);
+}
+
+listener_actor spawn_activity_listener(caf::actor_system& sys, registry_actor registry) {
+  return sys.spawn(activity_listener, std::move(registry));
+}
+
+void rearm_snoozed(caf::actor_system& sys, store_actor store, registry_actor registry) {
+  sys.spawn([store, registry](caf::event_based_actor* self) {
+    self->request(store, timeout, snoozed_atom_v)
+      .then(
+        [=](std::vector<int64_t>& ids) {
+          log::info("snooze_timers_rearmed", log::fields{}("conversations", ids.size()));
+          for (auto id : ids)
+            self->request(registry, timeout, conversation_atom_v, id)
+              .then([](conversation_actor&) {}, [](caf::error&) {});
+        },
+        [=](caf::error& err) {
+          log::warn("snooze_rearm_failed", log::fields{}("error", self->system().render(err)));
+        });
+  });
+}
+
+} // namespace messenger::actors

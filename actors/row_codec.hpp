@@ -1,0 +1,20 @@
+#pragma once
+
+#include "actors/records.hpp"
+#include "domain/conversation.hpp"
+#include "domain/message_rules.hpp"
+
+namespace messenger::actors {
+
+domain::opt_time to_opt_time(int64_t micros);
+int64_t from_opt_time(const domain::opt_time& t);
+
+/// conversation_row <-> the domain record the conversation actor works on.
+domain::conversation to_domain(const conversation_row& row);
+/// Writes the domain record's fields into `row` (derived fields included).
+void from_domain(const domain::conversation& conv, conversation_row& row);
+
+/// The facts the message rules need, from a message row.
+domain::message_facts facts_of(const message_row& msg, bool preserve_waiting_since);
+
+} // namespace messenger::actors
