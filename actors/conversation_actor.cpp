@@ -1,7 +1,5 @@
 #include "actors/conversation_actor.hpp"
 
-#include <caf/all.hpp>
-
 #include "actors/errors.hpp"
 #include "actors/event_data.hpp"
 #include "actors/row_codec.hpp"
@@ -10,6 +8,8 @@
 #include "domain/last_seen.hpp"
 #include "domain/reporting.hpp"
 #include "domain/status_rules.hpp"
+
+#include <caf/all.hpp>
 
 namespace messenger::actors {
 
@@ -122,9 +122,9 @@ void status_reports(pointer self, const domain::status_change& change, domain::t
       to_row(self, domain::conversation_resolved(now, st.conv.created_at, st.conv.assignee_id)));
     st.last_resolved_end = now;
   } else if (change.to == domain::conversation_status::open) {
-    reports.push_back(to_row(self, domain::conversation_opened(now, st.last_resolved_end,
-                                                               st.conv.created_at,
-                                                               st.conv.assignee_id)));
+    reports.push_back(
+      to_row(self, domain::conversation_opened(now, st.last_resolved_end, st.conv.created_at,
+                                               st.conv.assignee_id)));
     st.last_non_human_activity = now;
   }
 }
@@ -142,9 +142,9 @@ void publish_status_events(pointer self, const domain::status_change& change,
     if (change.to == domain::conversation_status::resolved)
       publish(self, make_event(self, "conversation.resolved", data, by));
   }
-  publish(self, make_event(self, "conversation.status_changed",
-                           conversation_json(row, domain::unread_count(self->state.conv), activity),
-                           by));
+  publish(self,
+          make_event(self, "conversation.status_changed",
+                     conversation_json(row, domain::unread_count(self->state.conv), activity), by));
   publish(self, make_event(self, "conversation.updated", data, by));
 }
 
@@ -170,14 +170,15 @@ void commit(pointer self, conversation_write write, Promise promise, After after
         promise.deliver(err);
         if (s.in_flight == 0) {
           self->request(s.ctx.store, store_timeout, load_atom_v, conversation_atom_v, s.row.id)
-            .await([=](conversation_row& fresh) {
-                     auto& x = self->state;
-                     x.row = fresh;
-                     x.conv = to_domain(fresh);
-                     x.reload_needed = false;
-                     arm_snooze(self);
-                   },
-                   [](caf::error&) {});
+            .await(
+              [=](conversation_row& fresh) {
+                auto& x = self->state;
+                x.row = fresh;
+                x.conv = to_domain(fresh);
+                x.reload_needed = false;
+                arm_snooze(self);
+              },
+              [](caf::error&) {});
         }
       });
 }
@@ -252,8 +253,8 @@ conversation_actor::behavior_type conversation(pointer self, conversation_row in
       auto& s = self->state;
       auto now = now_of(self);
       if (!s.flood.allows(now)) {
-        log::warn("message_flood", log::fields{}("account", s.row.account_id)(
-                                     "conversation", s.row.id));
+        log::warn("message_flood",
+                  log::fields{}("account", s.row.account_id)("conversation", s.row.id));
         return to_caf_error({errc::rate_limited, "Too many messages"});
       }
       auto msg = std::move(cmd.message);
@@ -273,9 +274,9 @@ conversation_actor::behavior_type conversation(pointer self, conversation_row in
       write.message = msg;
       if (fx.first_reply)
         write.reports.push_back(to_row(
-          self, domain::first_response(created, s.last_non_human_activity.value_or(s.conv.created_at),
-                                       msg.sender_id == 0 ? std::nullopt
-                                                          : std::optional<int64_t>{msg.sender_id})));
+          self, domain::first_response(
+                  created, s.last_non_human_activity.value_or(s.conv.created_at),
+                  msg.sender_id == 0 ? std::nullopt : std::optional<int64_t>{msg.sender_id})));
       if (fx.reply_waiting_since)
         write.reports.push_back(
           to_row(self, domain::reply_time(created, *fx.reply_waiting_since, s.conv.assignee_id)));
@@ -309,9 +310,9 @@ conversation_actor::behavior_type conversation(pointer self, conversation_row in
                                          ? domain::system_reopen_activity()
                                          : std::string{});
                } else if (fx.conversation_updated) {
-                 publish(self, make_event(self, "conversation.updated",
-                                          conversation_json(row, domain::unread_count(x.conv)),
-                                          by));
+                 publish(self,
+                         make_event(self, "conversation.updated",
+                                    conversation_json(row, domain::unread_count(x.conv)), by));
                }
                if (change.changed)
                  request_agent_if_needed(self);
@@ -334,15 +335,15 @@ conversation_actor::behavior_type conversation(pointer self, conversation_row in
         next = static_cast<domain::priority>(prio);
       if (!domain::change_priority(s.conv, next))
         return current_row(self);
-      auto activity = by.name.empty() ? std::string{}
-                                      : domain::priority_activity(before, next, by.name);
+      auto activity
+        = by.name.empty() ? std::string{} : domain::priority_activity(before, next, by.name);
       auto promise = self->make_response_promise<conversation_row>();
       commit(self, write_of(self), promise,
              [=](message_row&, caf::typed_response_promise<conversation_row>& rp) {
                auto row = self->state.row;
                publish(self, make_event(self, "conversation.updated",
-                                        conversation_json(row, domain::unread_count(self->state.conv),
-                                                          activity),
+                                        conversation_json(
+                                          row, domain::unread_count(self->state.conv), activity),
                                         by));
                rp.deliver(row);
              });
@@ -360,10 +361,11 @@ conversation_actor::behavior_type conversation(pointer self, conversation_row in
       s.conv.assignee_id = next;
       if (next)
         s.conv.assignee_agent_bot_id.reset();
-      auto activity = by.name.empty() ? std::string{}
-                                      : domain::assignment_activity(
-                                        next ? assignee_name : std::string{},
-                                        next && by.type == "User" && by.id == *next, by.name);
+      auto activity
+        = by.name.empty()
+            ? std::string{}
+            : domain::assignment_activity(next ? assignee_name : std::string{},
+                                          next && by.type == "User" && by.id == *next, by.name);
       auto promise = self->make_response_promise<conversation_row>();
       commit(self, write_of(self), promise,
              [=](message_row&, caf::typed_response_promise<conversation_row>& rp) {
@@ -387,16 +389,16 @@ conversation_actor::behavior_type conversation(pointer self, conversation_row in
       auto promise = self->make_response_promise<bool>();
       performer system;
       auto activity = "Assigned to " + agent_name + " by Automation System";
-      commit(self, write_of(self), promise,
-             [=](message_row&, caf::typed_response_promise<bool>& rp) {
-               auto row = self->state.row;
-               auto unread = domain::unread_count(self->state.conv);
-               publish(self, make_event(self, "assignee.changed",
-                                        conversation_json(row, unread, activity), system));
-               publish(self, make_event(self, "conversation.updated",
-                                        conversation_json(row, unread), system));
-               rp.deliver(true);
-             });
+      commit(
+        self, write_of(self), promise, [=](message_row&, caf::typed_response_promise<bool>& rp) {
+          auto row = self->state.row;
+          auto unread = domain::unread_count(self->state.conv);
+          publish(self, make_event(self, "assignee.changed",
+                                   conversation_json(row, unread, activity), system));
+          publish(self,
+                  make_event(self, "conversation.updated", conversation_json(row, unread), system));
+          rp.deliver(true);
+        });
       return promise;
     },
     [=](seen_atom, int64_t user_id) -> caf::result<conversation_row> {
@@ -418,9 +420,10 @@ conversation_actor::behavior_type conversation(pointer self, conversation_row in
       commit(self, write_of(self), promise,
              [=](message_row&, caf::typed_response_promise<conversation_row>& rp) {
                auto row = self->state.row;
-               publish(self, make_event(self, "conversation.read",
-                                        conversation_json(row, domain::unread_count(self->state.conv)),
-                                        performer{"Contact", row.contact_id, {}, false}));
+               publish(self,
+                       make_event(self, "conversation.read",
+                                  conversation_json(row, domain::unread_count(self->state.conv)),
+                                  performer{"Contact", row.contact_id, {}, false}));
                rp.deliver(row);
              });
       return promise;
@@ -459,9 +462,9 @@ conversation_actor::behavior_type conversation(pointer self, conversation_row in
       commit(self, std::move(write), promise,
              [=](message_row&, caf::typed_response_promise<conversation_row>& rp) {
                auto row = self->state.row;
-               publish(self, make_event(self, "conversation.updated",
-                                        conversation_json(row, domain::unread_count(self->state.conv)),
-                                        by));
+               publish(self, make_event(
+                               self, "conversation.updated",
+                               conversation_json(row, domain::unread_count(self->state.conv)), by));
                rp.deliver(row);
              });
       return promise;
@@ -483,21 +486,23 @@ conversation_actor::behavior_type conversation(pointer self, conversation_row in
       if (generation != s.idle_generation)
         return;
       auto idle_for = self->clock().now() - s.last_used;
-      bool timer_armed = s.conv.status == domain::conversation_status::snoozed
-                         && s.conv.snoozed_until;
+      bool timer_armed
+        = s.conv.status == domain::conversation_status::snoozed && s.conv.snoozed_until;
       if (idle_for < s.ctx.options.idle_after || s.in_flight > 0 || timer_armed) {
         arm_idle(self);
         return;
       }
-      self->request(s.ctx.registry, store_timeout, passivate_atom_v,
-                    static_cast<uint8_t>(entity_kind::conversation), s.row.id, self->address())
-        .then([=](bool ok) {
-          if (ok)
-            self->quit();
-          else
-            arm_idle(self);
-        },
-              [=](caf::error&) { arm_idle(self); });
+      self
+        ->request(s.ctx.registry, store_timeout, passivate_atom_v,
+                  static_cast<uint8_t>(entity_kind::conversation), s.row.id, self->address())
+        .then(
+          [=](bool ok) {
+            if (ok)
+              self->quit();
+            else
+              arm_idle(self);
+          },
+          [=](caf::error&) { arm_idle(self); });
     },
   };
 }

@@ -1,12 +1,12 @@
 #pragma once
 
-#include <chrono>
-#include <cstdint>
+#include "actors/interfaces.hpp"
+#include "domain/types.hpp"
 
 #include <caf/actor_clock.hpp>
 
-#include "actors/interfaces.hpp"
-#include "domain/types.hpp"
+#include <chrono>
+#include <cstdint>
 
 namespace messenger::actors {
 
@@ -27,8 +27,7 @@ struct time_base {
   caf::actor_clock::time_point base_clock{};
 
   domain::timestamp now(const caf::actor_clock::time_point& clock_now) const {
-    return base_wall
-           + std::chrono::duration_cast<domain::duration>(clock_now - base_clock);
+    return base_wall + std::chrono::duration_cast<domain::duration>(clock_now - base_clock);
   }
   /// Delay on the actor clock until wall time `at` (zero if it passed).
   caf::timespan until(domain::timestamp at, const caf::actor_clock::time_point& clock_now) const {

@@ -1,8 +1,8 @@
 #include "actors/event_data.hpp"
 
-#include <nlohmann/json.hpp>
-
 #include "domain/types.hpp"
+
+#include <nlohmann/json.hpp>
 
 namespace messenger::actors {
 
@@ -30,10 +30,12 @@ std::string conversation_json(const conversation_row& row, int unread_count,
   j["account_id"] = row.account_id;
   j["inbox_id"] = row.inbox_id;
   j["uuid"] = row.uuid;
-  j["status"] = std::string{domain::to_string(static_cast<domain::conversation_status>(row.status))};
-  j["priority"] = row.priority < 0 ? nlohmann::json(nullptr)
-                                   : nlohmann::json(std::string{domain::to_string(
-                                     static_cast<domain::priority>(row.priority))});
+  j["status"]
+    = std::string{domain::to_string(static_cast<domain::conversation_status>(row.status))};
+  j["priority"] = row.priority < 0
+                    ? nlohmann::json(nullptr)
+                    : nlohmann::json(
+                      std::string{domain::to_string(static_cast<domain::priority>(row.priority))});
   j["assignee_id"] = id_or_null(row.assignee_id);
   j["team_id"] = id_or_null(row.team_id);
   j["labels"] = row.labels;
@@ -69,8 +71,8 @@ std::string message_json(const message_row& msg, int64_t display_id) {
   j["source_id"] = msg.source_id.empty() ? nlohmann::json(nullptr) : nlohmann::json(msg.source_id);
   if (!msg.echo_id.empty())
     j["echo_id"] = msg.echo_id;
-  j["sender_type"] = msg.sender_type.empty() ? nlohmann::json(nullptr)
-                                             : nlohmann::json(msg.sender_type);
+  j["sender_type"]
+    = msg.sender_type.empty() ? nlohmann::json(nullptr) : nlohmann::json(msg.sender_type);
   j["sender_id"] = id_or_null(msg.sender_id);
   j["created_at"] = msg.created_at / 1000000;
   j["sentiment"] = nlohmann::json::object();

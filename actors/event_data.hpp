@@ -1,8 +1,8 @@
 #pragma once
 
-#include <string>
-
 #include "actors/records.hpp"
+
+#include <string>
 
 namespace messenger::actors {
 

@@ -1,14 +1,14 @@
 #include "actors/inbox_actor.hpp"
 
-#include <algorithm>
-#include <deque>
-#include <set>
-
-#include <caf/all.hpp>
-
 #include "common/log.hpp"
 #include "domain/rate_limiter.hpp"
 #include "domain/round_robin.hpp"
+
+#include <caf/all.hpp>
+
+#include <algorithm>
+#include <deque>
+#include <set>
 
 namespace messenger::actors {
 
@@ -92,8 +92,8 @@ bool try_assign(pointer self, int64_t conversation_id) {
             [=](caf::error&) { self->state.limiter.undo(agent, now); });
       },
       [=](caf::error&) { self->state.limiter.undo(agent, now); });
-  log::debug("auto_assigned", log::fields{}("inbox", st.row.id)("conversation", conversation_id)(
-                                "agent", agent));
+  log::debug("auto_assigned",
+             log::fields{}("inbox", st.row.id)("conversation", conversation_id)("agent", agent));
   return true;
 }
 
@@ -215,8 +215,9 @@ inbox_actor::behavior_type inbox(pointer self, inbox_row row, entity_context ctx
         arm_idle(self);
         return;
       }
-      self->request(s.ctx.registry, timeout, passivate_atom_v,
-                    static_cast<uint8_t>(entity_kind::inbox), s.row.id, self->address())
+      self
+        ->request(s.ctx.registry, timeout, passivate_atom_v,
+                  static_cast<uint8_t>(entity_kind::inbox), s.row.id, self->address())
         .then(
           [=](bool ok) {
             if (ok)

@@ -33,22 +33,21 @@ namespace messenger::actors {
 
 /// Loads entity state and commits entity writes. pg_store (production) turns these into
 /// SQL for the writer/reader; tests of pure actor logic use a memory store.
-using store_actor = caf::typed_actor<
-  caf::replies_to<load_atom, conversation_atom, int64_t>::with<conversation_row>,
-  caf::replies_to<load_atom, inbox_atom, int64_t>::with<inbox_row>,
-  caf::replies_to<load_atom, operator_atom, int64_t>::with<operator_row>,
-  caf::replies_to<save_atom, conversation_write>::with<message_row>,
-  caf::replies_to<report_atom, reporting_row>::with<bool>,
-  caf::replies_to<snoozed_atom>::with<std::vector<int64_t>>>;
+using store_actor
+  = caf::typed_actor<caf::replies_to<load_atom, conversation_atom, int64_t>::with<conversation_row>,
+                     caf::replies_to<load_atom, inbox_atom, int64_t>::with<inbox_row>,
+                     caf::replies_to<load_atom, operator_atom, int64_t>::with<operator_row>,
+                     caf::replies_to<save_atom, conversation_write>::with<message_row>,
+                     caf::replies_to<report_atom, reporting_row>::with<bool>,
+                     caf::replies_to<snoozed_atom>::with<std::vector<int64_t>>>;
 
 /// Receives every published event (realtime fan-out, reporting, webhooks, activity).
 using listener_actor = caf::typed_actor<caf::reacts_to<event_atom, domain_event>>;
 
 /// The one place events are published. Fan-out is asynchronous: a slow or failing
 /// listener never blocks the publisher.
-using dispatcher_actor
-  = caf::typed_actor<caf::reacts_to<publish_atom, domain_event>,
-                     caf::reacts_to<subscribe_atom, listener_actor>>;
+using dispatcher_actor = caf::typed_actor<caf::reacts_to<publish_atom, domain_event>,
+                                          caf::reacts_to<subscribe_atom, listener_actor>>;
 
 /// The single writer of one conversation.
 using conversation_actor = caf::typed_actor<
@@ -62,18 +61,14 @@ using conversation_actor = caf::typed_actor<
   caf::replies_to<unread_atom>::with<conversation_row>,
   caf::replies_to<typing_atom, bool, bool, performer>::with<bool>,
   caf::replies_to<labels_atom, std::vector<std::string>, performer>::with<conversation_row>,
-  caf::replies_to<get_atom>::with<conversation_row>,
-  caf::reacts_to<wake_atom, uint64_t>,
+  caf::replies_to<get_atom>::with<conversation_row>, caf::reacts_to<wake_atom, uint64_t>,
   caf::reacts_to<idle_atom, uint64_t>>;
 
 /// Owns an inbox's round-robin ring, assignment rate limiter and waiting queue.
 using inbox_actor = caf::typed_actor<
-  caf::reacts_to<want_agent_atom, int64_t>,
-  caf::reacts_to<member_atom, int64_t, bool, std::string>,
-  caf::reacts_to<eligible_atom, int64_t, bool>,
-  caf::replies_to<inspect_atom>::with<inbox_view>,
-  caf::reacts_to<wake_atom, uint64_t>,
-  caf::reacts_to<idle_atom, uint64_t>>;
+  caf::reacts_to<want_agent_atom, int64_t>, caf::reacts_to<member_atom, int64_t, bool, std::string>,
+  caf::reacts_to<eligible_atom, int64_t, bool>, caf::replies_to<inspect_atom>::with<inbox_view>,
+  caf::reacts_to<wake_atom, uint64_t>, caf::reacts_to<idle_atom, uint64_t>>;
 
 /// An agent: presence per account, availability, auto_offline; tells its inboxes when
 /// its eligibility for auto-assignment changes.
@@ -83,18 +78,17 @@ using operator_actor = caf::typed_actor<
   caf::replies_to<availability_atom, int64_t, uint8_t, bool>::with<operator_view>,
   caf::replies_to<member_atom, int64_t, int64_t, bool>::with<operator_view>,
   caf::replies_to<eligible_atom, int64_t>::with<bool>,
-  caf::replies_to<get_atom>::with<operator_view>,
-  caf::reacts_to<wake_atom, uint64_t>,
+  caf::replies_to<get_atom>::with<operator_view>, caf::reacts_to<wake_atom, uint64_t>,
   caf::reacts_to<idle_atom, uint64_t>>;
 
 /// Maps (kind, id) to the entity's actor, spawning (after loading its state) on first
 /// use. Callers never spawn entities themselves; a later cluster issue routes to the
 /// owning node behind this same interface.
-using registry_actor = caf::typed_actor<
-  caf::replies_to<conversation_atom, int64_t>::with<conversation_actor>,
-  caf::replies_to<inbox_atom, int64_t>::with<inbox_actor>,
-  caf::replies_to<operator_atom, int64_t>::with<operator_actor>,
-  caf::replies_to<passivate_atom, uint8_t, int64_t, caf::actor_addr>::with<bool>,
-  caf::replies_to<count_atom>::with<entity_counts>>;
+using registry_actor
+  = caf::typed_actor<caf::replies_to<conversation_atom, int64_t>::with<conversation_actor>,
+                     caf::replies_to<inbox_atom, int64_t>::with<inbox_actor>,
+                     caf::replies_to<operator_atom, int64_t>::with<operator_actor>,
+                     caf::replies_to<passivate_atom, uint8_t, int64_t, caf::actor_addr>::with<bool>,
+                     caf::replies_to<count_atom>::with<entity_counts>>;
 
 } // namespace messenger::actors

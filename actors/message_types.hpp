@@ -18,11 +18,11 @@ namespace messenger::actors {
 /// Live state of an inbox actor for the ops console and tests.
 struct inbox_view {
   int64_t inbox_id = 0;
-  std::vector<int64_t> ring;        ///< next to be picked first
-  std::vector<int64_t> rate_users;  ///< parallel to rate_counts
+  std::vector<int64_t> ring;       ///< next to be picked first
+  std::vector<int64_t> rate_users; ///< parallel to rate_counts
   std::vector<uint32_t> rate_counts;
-  std::vector<int64_t> queue;       ///< conversations waiting for an agent, oldest first
-  std::vector<int64_t> eligible;    ///< members eligible right now
+  std::vector<int64_t> queue;    ///< conversations waiting for an agent, oldest first
+  std::vector<int64_t> eligible; ///< members eligible right now
 };
 
 /// Live state of an operator (agent) actor.
@@ -116,8 +116,8 @@ namespace messenger::actors {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, inbox_view& x) {
-  return f(caf::meta::type_name("messenger::actors::inbox_view"), x.inbox_id, x.ring,
-           x.rate_users, x.rate_counts, x.queue, x.eligible);
+  return f(caf::meta::type_name("messenger::actors::inbox_view"), x.inbox_id, x.ring, x.rate_users,
+           x.rate_counts, x.queue, x.eligible);
 }
 
 template <class Inspector>
@@ -128,8 +128,8 @@ typename Inspector::result_type inspect(Inspector& f, operator_view& x) {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, entity_counts& x) {
-  return f(caf::meta::type_name("messenger::actors::entity_counts"), x.conversations,
-           x.inboxes, x.operators);
+  return f(caf::meta::type_name("messenger::actors::entity_counts"), x.conversations, x.inboxes,
+           x.operators);
 }
 
 template <class Inspector>
@@ -184,7 +184,7 @@ CAF_BEGIN_TYPE_ID_BLOCK(messenger, caf::first_custom_type_id)
   CAF_ADD_TYPE_ID(messenger, (messenger::actors::inbox_view))
   CAF_ADD_TYPE_ID(messenger, (messenger::actors::operator_view))
   CAF_ADD_TYPE_ID(messenger, (messenger::actors::entity_counts))
-  CAF_ADD_TYPE_ID(messenger, (std::vector<int64_t>))
+  CAF_ADD_TYPE_ID(messenger, (std::vector<int64_t>) )
 
   CAF_ADD_ATOM(messenger, messenger::actors, write_atom, "write")
   CAF_ADD_ATOM(messenger, messenger::actors, batch_atom, "batch")

@@ -1,11 +1,11 @@
 #include "actors/operator_actor.hpp"
 
-#include <algorithm>
-#include <map>
+#include "domain/presence.hpp"
 
 #include <caf/all.hpp>
 
-#include "domain/presence.hpp"
+#include <algorithm>
+#include <map>
 
 namespace messenger::actors {
 
@@ -176,8 +176,9 @@ operator_actor::behavior_type operator_fn(pointer self, operator_row row, entity
         arm_idle(self);
         return;
       }
-      self->request(s.ctx.registry, timeout, passivate_atom_v,
-                    static_cast<uint8_t>(entity_kind::operator_), s.row.user_id, self->address())
+      self
+        ->request(s.ctx.registry, timeout, passivate_atom_v,
+                  static_cast<uint8_t>(entity_kind::operator_), s.row.user_id, self->address())
         .then(
           [=](bool ok) {
             if (ok)

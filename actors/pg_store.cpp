@@ -1,10 +1,10 @@
 #include "actors/pg_store.hpp"
 
-#include <charconv>
+#include "actors/errors.hpp"
 
 #include <caf/all.hpp>
 
-#include "actors/errors.hpp"
+#include <charconv>
 
 namespace messenger::actors {
 
@@ -213,11 +213,10 @@ write_command command_of(const conversation_write& w) {
   if (w.has_message) {
     const auto& m = w.message;
     cmd.statements.push_back(make_statement(
-      insert_message_sql,
-      {m.content, str(m.account_id), str(m.inbox_id), str(m.conversation_id),
-       str(m.message_type), str(m.created_at), m.is_private ? "true" : "false", str(m.status),
-       m.source_id, str(m.content_type), m.content_attributes, m.sender_type, str(m.sender_id),
-       m.additional_attributes, m.echo_id}));
+      insert_message_sql, {m.content, str(m.account_id), str(m.inbox_id), str(m.conversation_id),
+                           str(m.message_type), str(m.created_at), m.is_private ? "true" : "false",
+                           str(m.status), m.source_id, str(m.content_type), m.content_attributes,
+                           m.sender_type, str(m.sender_id), m.additional_attributes, m.echo_id}));
   }
   cmd.statements.push_back(make_statement(
     update_conversation_sql,
@@ -236,10 +235,10 @@ write_command command_of(const conversation_write& w) {
     char business[64];
     std::snprintf(value, sizeof(value), "%.6f", r.value);
     std::snprintf(business, sizeof(business), "%.6f", r.value_in_business_hours);
-    cmd.statements.push_back(make_statement(
-      insert_report_sql, {r.name, value, business, str(r.account_id), str(r.inbox_id),
-                          str(r.user_id), str(r.conversation_id), str(r.event_start_time),
-                          str(r.event_end_time)}));
+    cmd.statements.push_back(
+      make_statement(insert_report_sql,
+                     {r.name, value, business, str(r.account_id), str(r.inbox_id), str(r.user_id),
+                      str(r.conversation_id), str(r.event_start_time), str(r.event_end_time)}));
   }
   return cmd;
 }
@@ -278,44 +277,41 @@ store_actor::behavior_type pg_store(pointer self, writer_actor writer, reader_ac
                                         conversation_from);
     },
     [=](load_atom, inbox_atom, int64_t id) -> caf::result<inbox_row> {
-      return read_one<inbox_row>(self, make_statement(load_inbox_sql, {str(id)}),
-                                 [](const result_set& rs) {
-                                   inbox_row row;
-                                   row.id = to_int(rs.field(0, "id"));
-                                   row.account_id = to_int(rs.field(0, "account_id"));
-                                   row.enable_auto_assignment = rs.field(0, "auto_assign").text
-                                                                == "t";
-                                   for (const auto& m : split(rs.field(0, "members").text, ",")) {
-                                     auto colon = m.find(':');
-                                     inbox_member member;
-                                     std::from_chars(m.data(), m.data() + colon, member.user_id);
-                                     member.name = m.substr(colon + 1);
-                                     row.members.push_back(member);
-                                   }
-                                   row.waiting = int_list(rs.field(0, "waiting"));
-                                   return row;
-                                 });
+      return read_one<inbox_row>(
+        self, make_statement(load_inbox_sql, {str(id)}), [](const result_set& rs) {
+          inbox_row row;
+          row.id = to_int(rs.field(0, "id"));
+          row.account_id = to_int(rs.field(0, "account_id"));
+          row.enable_auto_assignment = rs.field(0, "auto_assign").text == "t";
+          for (const auto& m : split(rs.field(0, "members").text, ",")) {
+            auto colon = m.find(':');
+            inbox_member member;
+            std::from_chars(m.data(), m.data() + colon, member.user_id);
+            member.name = m.substr(colon + 1);
+            row.members.push_back(member);
+          }
+          row.waiting = int_list(rs.field(0, "waiting"));
+          return row;
+        });
     },
     [=](load_atom, operator_atom, int64_t id) -> caf::result<operator_row> {
-      return read_one<operator_row>(self, make_statement(load_operator_sql, {str(id)}),
-                                    [](const result_set& rs) {
-                                      operator_row row;
-                                      row.user_id = to_int(rs.field(0, "id"));
-                                      row.name = rs.field(0, "name").text;
-                                      for (size_t i = 0; i < rs.rows.size(); ++i) {
-                                        if (rs.field(i, "account_id").is_null)
-                                          continue;
-                                        operator_account acc;
-                                        acc.account_id = to_int(rs.field(i, "account_id"));
-                                        acc.availability = static_cast<uint8_t>(
-                                          to_int(rs.field(i, "availability")));
-                                        acc.auto_offline = rs.field(i, "auto_offline").text
-                                                           == "t";
-                                        acc.inboxes = int_list(rs.field(i, "inboxes"));
-                                        row.accounts.push_back(acc);
-                                      }
-                                      return row;
-                                    });
+      return read_one<operator_row>(
+        self, make_statement(load_operator_sql, {str(id)}), [](const result_set& rs) {
+          operator_row row;
+          row.user_id = to_int(rs.field(0, "id"));
+          row.name = rs.field(0, "name").text;
+          for (size_t i = 0; i < rs.rows.size(); ++i) {
+            if (rs.field(i, "account_id").is_null)
+              continue;
+            operator_account acc;
+            acc.account_id = to_int(rs.field(i, "account_id"));
+            acc.availability = static_cast<uint8_t>(to_int(rs.field(i, "availability")));
+            acc.auto_offline = rs.field(i, "auto_offline").text == "t";
+            acc.inboxes = int_list(rs.field(i, "inboxes"));
+            row.accounts.push_back(acc);
+          }
+          return row;
+        });
     },
     [=](save_atom, conversation_write& w) -> caf::result<message_row> {
       auto promise = self->make_response_promise<message_row>();

@@ -5,11 +5,11 @@
 // are 0 when absent (database ids start at 1), nullable times are 0 (microseconds since
 // the epoch otherwise), a missing priority is -1.
 
+#include <caf/meta/type_name.hpp>
+
 #include <cstdint>
 #include <string>
 #include <vector>
-
-#include <caf/meta/type_name.hpp>
 
 namespace messenger::actors {
 
@@ -75,8 +75,8 @@ struct message_row {
   std::string additional_attributes = "{}";
   bool is_private = false;
   uint8_t status = 0;
-  std::string source_id; ///< "" = null
-  std::string echo_id;   ///< "" = null
+  std::string source_id;   ///< "" = null
+  std::string echo_id;     ///< "" = null
   std::string sender_type; ///< "" = null, else "Contact", "User", "AgentBot"
   int64_t sender_id = 0;
   int64_t created_at = 0;
@@ -86,8 +86,8 @@ template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, message_row& x) {
   return f(caf::meta::type_name("messenger::actors::message_row"), x.id, x.account_id, x.inbox_id,
            x.conversation_id, x.message_type, x.content_type, x.content, x.content_attributes,
-           x.additional_attributes, x.is_private, x.status, x.source_id, x.echo_id,
-           x.sender_type, x.sender_id, x.created_at);
+           x.additional_attributes, x.is_private, x.status, x.source_id, x.echo_id, x.sender_type,
+           x.sender_id, x.created_at);
 }
 
 /// One reporting_events row.
@@ -174,8 +174,7 @@ struct operator_row {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, operator_row& x) {
-  return f(caf::meta::type_name("messenger::actors::operator_row"), x.user_id, x.name,
-           x.accounts);
+  return f(caf::meta::type_name("messenger::actors::operator_row"), x.user_id, x.name, x.accounts);
 }
 
 /// Who did something (Current.executed_by): a user (id, name, role), a contact, or the
@@ -227,8 +226,8 @@ struct domain_event {
   int64_t conversation_id = 0;
   int64_t display_id = 0;
   int64_t message_id = 0;
-  int64_t at = 0;       ///< event time, microseconds
-  std::string data;     ///< JSON object with the event's payload
+  int64_t at = 0;   ///< event time, microseconds
+  std::string data; ///< JSON object with the event's payload
   performer by;
 };
 

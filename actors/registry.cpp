@@ -1,15 +1,16 @@
 #include "actors/registry.hpp"
 
-#include <map>
-
-#include <caf/all.hpp>
-#include <nlohmann/json.hpp>
-
 #include "actors/conversation_actor.hpp"
 #include "actors/errors.hpp"
 #include "actors/inbox_actor.hpp"
 #include "actors/operator_actor.hpp"
 #include "common/log.hpp"
+
+#include <caf/all.hpp>
+
+#include <nlohmann/json.hpp>
+
+#include <map>
 
 namespace messenger::actors {
 

@@ -1,8 +1,8 @@
 #pragma once
 
-#include <caf/fwd.hpp>
-
 #include "actors/entity_context.hpp"
+
+#include <caf/fwd.hpp>
 
 namespace messenger::actors {
 

@@ -1,0 +1,65 @@
+#include "tests/support/memory_store.hpp"
+
+#include "actors/errors.hpp"
+
+#include <caf/all.hpp>
+
+namespace messenger::test {
+
+using namespace messenger::actors;
+
+namespace {
+
+template <class Map>
+auto find_or_error(Map& map, int64_t id) -> caf::result<typename Map::mapped_type> {
+  auto it = map.find(id);
+  if (it == map.end())
+    return to_caf_error({errc::not_found, "Resource could not be found"});
+  return it->second;
+}
+
+store_actor::behavior_type memory_store(store_actor::pointer, std::shared_ptr<memory_data> data) {
+  return {
+    [=](load_atom, conversation_atom, int64_t id) -> caf::result<conversation_row> {
+      return find_or_error(data->conversations, id);
+    },
+    [=](load_atom, inbox_atom, int64_t id) -> caf::result<inbox_row> {
+      return find_or_error(data->inboxes, id);
+    },
+    [=](load_atom, operator_atom, int64_t id) -> caf::result<operator_row> {
+      return find_or_error(data->operators, id);
+    },
+    [=](save_atom, conversation_write& w) -> caf::result<message_row> {
+      if (data->fail_saves)
+        return to_caf_error({errc::database_unavailable, "memory store told to fail"});
+      ++data->saves;
+      data->conversations[w.conversation.id] = w.conversation;
+      for (auto& r : w.reports)
+        data->reports.push_back(r);
+      if (!w.has_message)
+        return message_row{};
+      w.message.id = static_cast<int64_t>(data->messages.size()) + 1;
+      data->messages.push_back(w.message);
+      return w.message;
+    },
+    [=](report_atom, reporting_row& r) -> bool {
+      data->reports.push_back(r);
+      return true;
+    },
+    [=](snoozed_atom) -> std::vector<int64_t> {
+      std::vector<int64_t> ids;
+      for (auto& [id, row] : data->conversations)
+        if (row.status == 3 && row.snoozed_until != 0)
+          ids.push_back(id);
+      return ids;
+    },
+  };
+}
+
+} // namespace
+
+store_actor spawn_memory_store(caf::actor_system& sys, std::shared_ptr<memory_data> data) {
+  return sys.spawn(memory_store, std::move(data));
+}
+
+} // namespace messenger::test
