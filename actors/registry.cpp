@@ -213,16 +213,32 @@ listener_actor spawn_activity_listener(caf::actor_system& sys, registry_actor re
 
 void rearm_snoozed(caf::actor_system& sys, store_actor store, registry_actor registry) {
   sys.spawn([store, registry](caf::event_based_actor* self) {
+    // Linked: if the node shuts down meanwhile, this helper goes with the store instead
+    // of waiting out its request timeout (a dying actor does not answer what it holds).
+    self->link_to(store);
+    self->link_to(registry);
     self->request(store, timeout, snoozed_atom_v)
       .then(
         [=](std::vector<int64_t>& ids) {
           log::info("snooze_timers_rearmed", log::fields{}("conversations", ids.size()));
+          auto pending = std::make_shared<size_t>(ids.size());
+          if (ids.empty())
+            self->quit();
           for (auto id : ids)
             self->request(registry, timeout, conversation_atom_v, id)
-              .then([](conversation_actor&) {}, [](caf::error&) {});
+              .then(
+                [=](conversation_actor&) {
+                  if (--*pending == 0)
+                    self->quit();
+                },
+                [=](caf::error&) {
+                  if (--*pending == 0)
+                    self->quit();
+                });
         },
         [=](caf::error& err) {
           log::warn("snooze_rearm_failed", log::fields{}("error", self->system().render(err)));
+          self->quit();
         });
   });
 }

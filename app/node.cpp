@@ -1,6 +1,8 @@
 #include "app/node.hpp"
 
 #include "actors/persistence.hpp"
+#include "actors/pg_store.hpp"
+#include "actors/registry.hpp"
 #include "actors/system_config.hpp"
 #include "cluster/membership.hpp"
 #include "common/log.hpp"
@@ -39,6 +41,10 @@ struct node::impl {
   actors::writer_actor writer;
   actors::reader_actor reader;
   actors::membership_actor membership;
+  actors::store_actor store;
+  actors::dispatcher_actor dispatcher;
+  actors::registry_actor registry;
+  actors::listener_actor activity;
   std::shared_ptr<std::atomic<bool>> migrations_applied = std::make_shared<std::atomic<bool>>(true);
   uint16_t port = 0;
   bool stopped = false;
@@ -70,6 +76,21 @@ expected<uint16_t> node::start() {
   popts.database_url = st.cfg.database_url;
   st.writer = actors::spawn_writer(*st.sys, popts);
   st.reader = actors::spawn_reader(*st.sys, popts);
+  st.store = actors::spawn_pg_store(*st.sys, st.writer, st.reader);
+  st.dispatcher = actors::spawn_dispatcher(*st.sys);
+  actors::entity_context ctx;
+  ctx.store = st.store;
+  ctx.dispatcher = st.dispatcher;
+  ctx.options.message_per_minute_limit = st.cfg.conversation_message_per_minute_limit;
+  ctx.options.assignment_limit = st.cfg.assignment_limit;
+  ctx.options.assignment_window = std::chrono::seconds{st.cfg.assignment_window_s};
+  ctx.options.presence_duration = std::chrono::seconds{st.cfg.presence_duration_s};
+  ctx.clock = actors::time_base{
+    std::chrono::time_point_cast<domain::duration>(std::chrono::system_clock::now()),
+    st.sys->clock().now()};
+  st.registry = actors::spawn_registry(*st.sys, ctx);
+  st.activity = actors::spawn_activity_listener(*st.sys, st.registry);
+  caf::anon_send(st.dispatcher, actors::subscribe_atom_v, st.activity);
 
   net::server_options sopts;
   sopts.host = st.cfg.http_addr.host;
@@ -97,6 +118,8 @@ expected<uint16_t> node::start() {
                log::warn("cluster_join_failed",
                          log::fields{}("error", st.sys->render(err))("retry", "heartbeat"));
              });
+  // Exact timers survive restarts: every snoozed conversation re-arms its timer.
+  actors::rearm_snoozed(*st.sys, st.store, st.registry);
   return st.port;
 }
 
@@ -114,6 +137,11 @@ void node::shutdown() {
     caf::scoped_actor self{*st.sys};
     self->request(st.membership, std::chrono::seconds{5}, actors::leave_atom_v)
       .receive([](actors::node_status&) {}, [](caf::error&) {});
+    // Entities stop before the writer drains: everything they sent is committed (or
+    // answered with an error) before the writer refuses new work.
+    self->send_exit(st.registry, caf::exit_reason::user_shutdown);
+    self->send_exit(st.activity, caf::exit_reason::user_shutdown);
+    self->send_exit(st.dispatcher, caf::exit_reason::user_shutdown);
     self->request(st.writer, std::chrono::seconds{15}, actors::drain_atom_v)
       .receive(
         [](actors::writer_stats& stats) {
@@ -121,6 +149,7 @@ void node::shutdown() {
                                         "failed", stats.commands_failed));
         },
         [](caf::error&) {});
+    self->send_exit(st.store, caf::exit_reason::user_shutdown);
     self->send_exit(st.membership, caf::exit_reason::user_shutdown);
     self->send_exit(st.reader, caf::exit_reason::user_shutdown);
     self->send_exit(st.writer, caf::exit_reason::user_shutdown);
