@@ -1,5 +1,6 @@
 #include "actors/inbox_actor.hpp"
 
+#include "actors/event_data.hpp"
 #include "common/log.hpp"
 #include "domain/rate_limiter.hpp"
 #include "domain/round_robin.hpp"
@@ -150,6 +151,41 @@ inbox_actor::behavior_type inbox(pointer self, inbox_row row, entity_context ctx
     ask_eligibility(self, m.user_id);
   arm_idle(self);
   return {
+    [=](create_atom, conversation_row& templ) -> caf::result<conversation_row> {
+      // Conversations of an inbox are created by its one actor, in order.
+      auto& s = self->state;
+      s.last_used = self->clock().now();
+      templ.account_id = s.row.account_id;
+      templ.inbox_id = s.row.id;
+      templ.created_at = domain::to_micros(now_of(self));
+      if (templ.status != 3)
+        templ.snoozed_until = 0; // snoozed_until only accompanies snoozed
+      auto promise = self->make_response_promise<conversation_row>();
+      self->request(s.ctx.store, timeout, create_atom_v, std::move(templ))
+        .then(
+          [=](conversation_row& created) mutable {
+            auto& x = self->state;
+            domain_event ev;
+            ev.name = "conversation.created";
+            ev.account_id = created.account_id;
+            ev.inbox_id = created.inbox_id;
+            ev.conversation_id = created.id;
+            ev.display_id = created.display_id;
+            ev.at = created.created_at;
+            ev.data = conversation_json(created, 0);
+            self->send(x.ctx.dispatcher, publish_atom_v, std::move(ev));
+            // §9.1: created open without an assignee -> auto-assignment.
+            if (created.status == 0 && created.assignee_id == 0 && x.row.enable_auto_assignment) {
+              if (!x.queue.empty() || !try_assign(self, created.id)) {
+                x.queue.push_back(created.id);
+                drain(self);
+              }
+            }
+            promise.deliver(created);
+          },
+          [=](caf::error& err) mutable { promise.deliver(err); });
+      return promise;
+    },
     [=](want_agent_atom, int64_t conversation_id) {
       auto& s = self->state;
       s.last_used = self->clock().now();

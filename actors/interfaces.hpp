@@ -39,7 +39,9 @@ using store_actor
                      caf::replies_to<load_atom, operator_atom, int64_t>::with<operator_row>,
                      caf::replies_to<save_atom, conversation_write>::with<message_row>,
                      caf::replies_to<report_atom, reporting_row>::with<bool>,
-                     caf::replies_to<snoozed_atom>::with<std::vector<int64_t>>>;
+                     caf::replies_to<snoozed_atom>::with<std::vector<int64_t>>,
+                     caf::replies_to<create_atom, conversation_row>::with<conversation_row>,
+                     caf::replies_to<save_atom, int64_t, operator_account>::with<bool>>;
 
 /// Receives every published event (realtime fan-out, reporting, webhooks, activity).
 using listener_actor = caf::typed_actor<caf::reacts_to<event_atom, domain_event>>;
@@ -66,6 +68,7 @@ using conversation_actor = caf::typed_actor<
 
 /// Owns an inbox's round-robin ring, assignment rate limiter and waiting queue.
 using inbox_actor = caf::typed_actor<
+  caf::replies_to<create_atom, conversation_row>::with<conversation_row>,
   caf::reacts_to<want_agent_atom, int64_t>, caf::reacts_to<member_atom, int64_t, bool, std::string>,
   caf::reacts_to<eligible_atom, int64_t, bool>, caf::replies_to<inspect_atom>::with<inbox_view>,
   caf::reacts_to<wake_atom, uint64_t>, caf::reacts_to<idle_atom, uint64_t>>;

@@ -185,6 +185,7 @@ CAF_BEGIN_TYPE_ID_BLOCK(messenger, caf::first_custom_type_id)
   CAF_ADD_TYPE_ID(messenger, (messenger::actors::operator_view))
   CAF_ADD_TYPE_ID(messenger, (messenger::actors::entity_counts))
   CAF_ADD_TYPE_ID(messenger, (std::vector<int64_t>) )
+  CAF_ADD_TYPE_ID(messenger, (messenger::actors::operator_account))
 
   CAF_ADD_ATOM(messenger, messenger::actors, write_atom, "write")
   CAF_ADD_ATOM(messenger, messenger::actors, batch_atom, "batch")
@@ -228,6 +229,7 @@ CAF_BEGIN_TYPE_ID_BLOCK(messenger, caf::first_custom_type_id)
   CAF_ADD_ATOM(messenger, messenger::actors, subscribe_atom, "subscribe")
   CAF_ADD_ATOM(messenger, messenger::actors, event_atom, "event")
   CAF_ADD_ATOM(messenger, messenger::actors, count_atom, "count")
+  CAF_ADD_ATOM(messenger, messenger::actors, create_atom, "create")
 
 CAF_END_TYPE_ID_BLOCK(messenger)
 

@@ -1,5 +1,6 @@
 #include "actors/operator_actor.hpp"
 
+#include "actors/errors.hpp"
 #include "domain/presence.hpp"
 
 #include <caf/all.hpp>
@@ -130,14 +131,28 @@ operator_actor::behavior_type operator_fn(pointer self, operator_row row, entity
       return view_of(self);
     },
     [=](availability_atom, int64_t account_id, uint8_t availability,
-        bool auto_offline) -> operator_view {
+        bool auto_offline) -> caf::result<operator_view> {
+      // Persisted first (account_users), applied and told to the inboxes after commit.
       self->state.last_used = self->clock().now();
-      auto& p = account(self, account_id).presence;
-      p.configured = static_cast<domain::availability>(availability);
-      p.auto_offline = auto_offline;
-      recompute(self, account_id);
-      arm_expiry(self);
-      return view_of(self);
+      if (availability > 2)
+        return caf::make_error(errc::invalid_argument, std::string{"unknown availability"});
+      operator_account acc;
+      acc.account_id = account_id;
+      acc.availability = availability;
+      acc.auto_offline = auto_offline;
+      auto promise = self->make_response_promise<operator_view>();
+      self->request(self->state.ctx.store, timeout, save_atom_v, self->state.row.user_id, acc)
+        .await(
+          [=](bool) mutable {
+            auto& p = account(self, account_id).presence;
+            p.configured = static_cast<domain::availability>(availability);
+            p.auto_offline = auto_offline;
+            recompute(self, account_id);
+            arm_expiry(self);
+            promise.deliver(view_of(self));
+          },
+          [=](caf::error& err) mutable { promise.deliver(err); });
+      return promise;
     },
     [=](member_atom, int64_t inbox_id, int64_t account_id, bool added) -> operator_view {
       self->state.last_used = self->clock().now();

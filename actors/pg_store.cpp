@@ -121,6 +121,21 @@ SELECT u.id, u.name, au.account_id, au.availability, au.auto_offline,
   FROM users u LEFT JOIN account_users au ON au.user_id = u.id
  WHERE u.id = $1)sql";
 
+constexpr const char* create_conversation_sql = R"sql(
+INSERT INTO conversations (account_id, inbox_id, contact_id, contact_inbox_id, status, assignee_id,
+                           team_id, priority, snoozed_until, custom_attributes,
+                           additional_attributes, created_at, updated_at, last_activity_at,
+                           waiting_since)
+VALUES ($1, $2, NULLIF($3::bigint, 0), NULLIF($4::bigint, 0), $5, NULLIF($6::int, 0),
+        NULLIF($7::bigint, 0), NULLIF($8::int, -1), messenger_ts($9), $10::jsonb, $11::jsonb,
+        messenger_ts($12), messenger_ts($12), messenger_ts($12), messenger_ts($12))
+RETURNING id, display_id, uuid::text AS uuid)sql";
+
+constexpr const char* save_availability_sql = R"sql(
+UPDATE account_users SET availability = $3, auto_offline = $4,
+                         updated_at = now() AT TIME ZONE 'utc'
+ WHERE user_id = $1 AND account_id = $2)sql";
+
 constexpr const char* snoozed_sql = R"sql(
 SELECT id FROM conversations WHERE status = 3 AND snoozed_until IS NOT NULL ORDER BY snoozed_until)sql";
 
@@ -336,6 +351,39 @@ store_actor::behavior_type pg_store(pointer self, writer_actor writer, reader_ac
       auto reports = command_of(w);
       cmd.statements.push_back(reports.statements.back());
       auto promise = self->make_response_promise<bool>();
+      self->request(self->state.writer, timeout, write_atom_v, std::move(cmd))
+        .then([=](persistence::write_result&) mutable { promise.deliver(true); },
+              [=](caf::error& err) mutable { promise.deliver(err); });
+      return promise;
+    },
+    [=](create_atom, conversation_row& c) -> caf::result<conversation_row> {
+      auto promise = self->make_response_promise<conversation_row>();
+      auto cmd = write_command{{make_statement(
+        create_conversation_sql,
+        {str(c.account_id), str(c.inbox_id), str(c.contact_id), str(c.contact_inbox_id),
+         str(c.status), str(c.assignee_id), str(c.team_id), str(c.priority), str(c.snoozed_until),
+         c.custom_attributes, c.additional_attributes, str(c.created_at)})}};
+      self->request(self->state.writer, timeout, write_atom_v, std::move(cmd))
+        .then(
+          [=](persistence::write_result& res) mutable {
+            auto row = c;
+            const auto& rs = res.results.at(0);
+            row.id = to_int(rs.field(0, "id"));
+            row.display_id = to_int(rs.field(0, "display_id"));
+            row.uuid = rs.field(0, "uuid").text;
+            row.last_activity_at = row.created_at;
+            row.waiting_since = row.created_at;
+            row.last_non_human_activity = row.created_at;
+            promise.deliver(row);
+          },
+          [=](caf::error& err) mutable { promise.deliver(err); });
+      return promise;
+    },
+    [=](save_atom, int64_t user_id, operator_account& acc) -> caf::result<bool> {
+      auto promise = self->make_response_promise<bool>();
+      auto cmd = write_command{{make_statement(
+        save_availability_sql, {str(user_id), str(acc.account_id), str(acc.availability),
+                                acc.auto_offline ? "true" : "false"})}};
       self->request(self->state.writer, timeout, write_atom_v, std::move(cmd))
         .then([=](persistence::write_result&) mutable { promise.deliver(true); },
               [=](caf::error& err) mutable { promise.deliver(err); });

@@ -105,6 +105,8 @@ registry_actor::behavior_type registry(pointer self, entity_context ctx) {
   // Entities are only monitored, so they must be stopped explicitly (their timers would
   // otherwise keep them, and with them ~actor_system(), alive).
   self->set_exit_handler([=](caf::exit_msg& msg) {
+    if (msg.reason == caf::exit_reason::normal)
+      return; // a linked helper finished
     stop_all(self->state.conversations);
     stop_all(self->state.inboxes);
     stop_all(self->state.operators);
@@ -216,7 +218,6 @@ void rearm_snoozed(caf::actor_system& sys, store_actor store, registry_actor reg
     // Linked: if the node shuts down meanwhile, this helper goes with the store instead
     // of waiting out its request timeout (a dying actor does not answer what it holds).
     self->link_to(store);
-    self->link_to(registry);
     self->request(store, timeout, snoozed_atom_v)
       .then(
         [=](std::vector<int64_t>& ids) {

@@ -402,4 +402,36 @@ CAF_TEST(idle entities passivate and come back with their state) {
   CAF_CHECK_EQUAL(ask<entity_counts>(registry, count_atom_v).conversations, 1u);
 }
 
+CAF_TEST(conversations created open are auto assigned by their inbox) {
+  start();
+  ask<operator_view>(op(102), availability_atom_v, account, uint8_t{0}, false);
+  auto in = inbox();
+  conversation_row templ;
+  templ.contact_id = 5;
+  auto created = ask<conversation_row>(in, create_atom_v, templ);
+  CAF_CHECK(created.id > 0);
+  CAF_CHECK_EQUAL(created.inbox_id, inbox_id);
+  CAF_CHECK_EQUAL(created.waiting_since, created.created_at);
+  CAF_CHECK_EQUAL(data->conversations[created.id].assignee_id, 102);
+  CAF_CHECK_EQUAL(count_events("conversation.created"), 1u);
+  templ.status = 2; // pending: not assigned until it opens
+  auto pending = ask<conversation_row>(in, create_atom_v, templ);
+  CAF_CHECK_EQUAL(data->conversations[pending.id].assignee_id, 0);
+}
+
+CAF_TEST(availability is persisted before it counts) {
+  start();
+  auto view = ask<operator_view>(op(101), availability_atom_v, account, uint8_t{2}, false);
+  CAF_CHECK_EQUAL(view.statuses.front(), "busy");
+  CAF_CHECK_EQUAL(data->operators[101].accounts.front().availability, 2u);
+  CAF_CHECK(!data->operators[101].accounts.front().auto_offline);
+  data->fail_saves = true;
+  auto rh = self->request(op(101), caf::infinite, availability_atom_v, account, uint8_t{0}, false);
+  consume_messages();
+  bool failed = false;
+  rh.receive([](operator_view&) {}, [&](caf::error&) { failed = true; });
+  CAF_CHECK(failed);
+  CAF_CHECK_EQUAL(status_of(101), "busy"); // nothing changed without the commit
+}
+
 CAF_TEST_FIXTURE_SCOPE_END()

@@ -247,4 +247,32 @@ CAF_TEST(the store loads what the rules need) {
   CAF_CHECK(missing == errc::not_found);
 }
 
+CAF_TEST(an inbox creates conversations with per account display ids) {
+  start();
+  inbox_actor inbox;
+  self->request(registry, timeout, inbox_atom_v, int64_t{10})
+    .receive([&](inbox_actor& i) { inbox = i; }, [&](caf::error& e) { CAF_FAIL(sys.render(e)); });
+  conversation_row templ;
+  templ.contact_id = 5;
+  templ.status = 1;
+  for (int expected = 2; expected <= 3; ++expected)
+    self->request(inbox, timeout, create_atom_v, templ)
+      .receive([&](conversation_row& r) { CAF_CHECK_EQUAL(r.display_id, expected); },
+               [&](caf::error& e) { CAF_FAIL(sys.render(e)); });
+  CAF_CHECK_EQUAL(q("SELECT count(*) FROM conversations WHERE inbox_id = 10 AND status = 1 AND "
+                    "waiting_since = created_at"),
+                  "2");
+}
+
+CAF_TEST(availability changes are committed to account_users) {
+  start();
+  operator_actor op;
+  self->request(registry, timeout, operator_atom_v, int64_t{100})
+    .receive([&](operator_actor& o) { op = o; }, [&](caf::error& e) { CAF_FAIL(sys.render(e)); });
+  self->request(op, timeout, availability_atom_v, int64_t{1}, uint8_t{2}, false)
+    .receive([](operator_view&) {}, [&](caf::error& e) { CAF_FAIL(sys.render(e)); });
+  CAF_CHECK_EQUAL(q("SELECT availability || ':' || auto_offline::text FROM account_users"),
+                  "2:false");
+}
+
 CAF_TEST_FIXTURE_SCOPE_END()

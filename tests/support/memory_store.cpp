@@ -46,6 +46,25 @@ store_actor::behavior_type memory_store(store_actor::pointer, std::shared_ptr<me
       data->reports.push_back(r);
       return true;
     },
+    [=](create_atom, conversation_row& c) -> caf::result<conversation_row> {
+      if (data->fail_saves)
+        return to_caf_error({errc::database_unavailable, "memory store told to fail"});
+      c.id = data->conversations.empty() ? 1 : data->conversations.rbegin()->first + 1;
+      c.display_id = c.id;
+      c.last_activity_at = c.waiting_since = c.last_non_human_activity = c.created_at;
+      data->conversations[c.id] = c;
+      return c;
+    },
+    [=](save_atom, int64_t user_id, operator_account& acc) -> caf::result<bool> {
+      if (data->fail_saves)
+        return to_caf_error({errc::database_unavailable, "memory store told to fail"});
+      for (auto& a : data->operators[user_id].accounts)
+        if (a.account_id == acc.account_id) {
+          a.availability = acc.availability;
+          a.auto_offline = acc.auto_offline;
+        }
+      return true;
+    },
     [=](snoozed_atom) -> std::vector<int64_t> {
       std::vector<int64_t> ids;
       for (auto& [id, row] : data->conversations)
