@@ -11,6 +11,8 @@
 
 #include <caf/all.hpp>
 
+#include <nlohmann/json.hpp>
+
 namespace messenger::actors {
 
 namespace {
@@ -181,6 +183,14 @@ void commit(pointer self, conversation_write write, Promise promise, After after
               [](caf::error&) {});
         }
       });
+}
+
+/// Compact JSON text of an object, or nothing when `text` is not a JSON object.
+std::optional<std::string> canonical_object(const std::string& text) {
+  auto doc = nlohmann::json::parse(text, nullptr, false);
+  if (doc.is_discarded() || !doc.is_object())
+    return std::nullopt;
+  return doc.dump();
 }
 
 conversation_write write_of(pointer self) {
@@ -458,6 +468,28 @@ conversation_actor::behavior_type conversation(pointer self, conversation_row in
       auto write = write_of(self);
       write.conversation.labels = labels;
       write.labels_changed = true;
+      auto promise = self->make_response_promise<conversation_row>();
+      commit(self, std::move(write), promise,
+             [=](message_row&, caf::typed_response_promise<conversation_row>& rp) {
+               auto row = self->state.row;
+               publish(self, make_event(
+                               self, "conversation.updated",
+                               conversation_json(row, domain::unread_count(self->state.conv)), by));
+               rp.deliver(row);
+             });
+      return promise;
+    },
+    [=](attributes_atom, std::string& json_object, performer& by) -> caf::result<conversation_row> {
+      // POST .../custom_attributes replaces the whole hash (a JSON object).
+      touch(self);
+      auto& s = self->state;
+      auto canonical = canonical_object(json_object);
+      if (!canonical)
+        return to_caf_error({errc::invalid_argument, "custom_attributes must be a JSON object"});
+      if (*canonical == canonical_object(s.row.custom_attributes).value_or("{}"))
+        return current_row(self);
+      auto write = write_of(self);
+      write.conversation.custom_attributes = *canonical;
       auto promise = self->make_response_promise<conversation_row>();
       commit(self, std::move(write), promise,
              [=](message_row&, caf::typed_response_promise<conversation_row>& rp) {

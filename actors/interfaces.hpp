@@ -63,6 +63,7 @@ using conversation_actor = caf::typed_actor<
   caf::replies_to<unread_atom>::with<conversation_row>,
   caf::replies_to<typing_atom, bool, bool, performer>::with<bool>,
   caf::replies_to<labels_atom, std::vector<std::string>, performer>::with<conversation_row>,
+  caf::replies_to<attributes_atom, std::string, performer>::with<conversation_row>,
   caf::replies_to<get_atom>::with<conversation_row>, caf::reacts_to<wake_atom, uint64_t>,
   caf::reacts_to<idle_atom, uint64_t>>;
 

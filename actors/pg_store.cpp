@@ -76,6 +76,7 @@ UPDATE conversations
        first_reply_created_at = messenger_ts($9), snoozed_until = messenger_ts($10),
        agent_last_seen_at = messenger_ts($11), assignee_last_seen_at = messenger_ts($12),
        contact_last_seen_at = messenger_ts($13), cached_label_list = NULLIF($14, ''),
+       custom_attributes = $15::jsonb,
        updated_at = now() AT TIME ZONE 'utc'
  WHERE id = $1)sql";
 
@@ -238,7 +239,7 @@ write_command command_of(const conversation_write& w) {
     {str(c.id), str(c.status), str(c.priority), str(c.assignee_id), str(c.assignee_agent_bot_id),
      str(c.team_id), str(c.last_activity_at), str(c.waiting_since), str(c.first_reply_created_at),
      str(c.snoozed_until), str(c.agent_last_seen_at), str(c.assignee_last_seen_at),
-     str(c.contact_last_seen_at), join_labels(c.labels)}));
+     str(c.contact_last_seen_at), join_labels(c.labels), c.custom_attributes}));
   if (w.labels_changed) {
     auto labels = join_labels(c.labels);
     cmd.statements.push_back(make_statement(delete_taggings_sql, {str(c.id), labels}));

@@ -85,6 +85,7 @@ expected<uint16_t> node::start() {
   ctx.options.assignment_limit = st.cfg.assignment_limit;
   ctx.options.assignment_window = std::chrono::seconds{st.cfg.assignment_window_s};
   ctx.options.presence_duration = std::chrono::seconds{st.cfg.presence_duration_s};
+  ctx.options.idle_after = std::chrono::seconds{st.cfg.entity_idle_s};
   ctx.clock = actors::time_base{
     std::chrono::time_point_cast<domain::duration>(std::chrono::system_clock::now()),
     st.sys->clock().now()};

@@ -117,6 +117,9 @@ const std::vector<option>& options() {
     {"rate_limit_per_ip", "MESSENGER_RATE_LIMIT_PER_IP", "", "3000",
      "requests per minute per client IP (429 beyond)",
      uint_setter(&app_config::rate_limit_per_ip, 1, 100000000)},
+    {"entity_idle_s", "MESSENGER_ENTITY_IDLE_S", "", "600",
+     "an idle conversation/inbox/operator actor passivates after this many seconds",
+     uint_setter(&app_config::entity_idle_s, 1, 604800)},
     {"rate_limit_allowed_ips", "MESSENGER_RATE_LIMIT_ALLOWED_IPS", "", "127.0.0.1,::1",
      "clients exempt from every request-rate limit",
      [](app_config& cfg, const std::string& v) -> std::optional<std::string> {

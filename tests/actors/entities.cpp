@@ -434,4 +434,19 @@ CAF_TEST(availability is persisted before it counts) {
   CAF_CHECK_EQUAL(status_of(101), "busy"); // nothing changed without the commit
 }
 
+CAF_TEST(custom attributes replace the hash and must be an object) {
+  start();
+  auto updated = ask<conversation_row>(conv(1000), attributes_atom_v,
+                                       std::string{R"({"plan": "pro", "seats": 3})"}, performer{});
+  CAF_CHECK_EQUAL(updated.custom_attributes, R"({"plan":"pro","seats":3})");
+  CAF_CHECK_EQUAL(data->conversations[1000].custom_attributes, R"({"plan":"pro","seats":3})");
+  CAF_CHECK_EQUAL(count_events("conversation.updated"), 1u);
+  auto rh
+    = self->request(conv(1000), caf::infinite, attributes_atom_v, std::string{"[1]"}, performer{});
+  consume_messages();
+  std::optional<errc> code;
+  rh.receive([](conversation_row&) {}, [&](caf::error& e) { code = from_caf_error(e).code; });
+  CAF_CHECK(code == errc::invalid_argument);
+}
+
 CAF_TEST_FIXTURE_SCOPE_END()

@@ -187,6 +187,9 @@ CAF_TEST(status priority labels and reports are persisted) {
   self->request(c, timeout, labels_atom_v, std::vector<std::string>{"vip", "billing"}, resolve.by)
     .receive([](conversation_row&) {}, [&](caf::error& e) { CAF_FAIL(sys.render(e)); });
   CAF_CHECK_EQUAL(q("SELECT cached_label_list FROM conversations"), "billing, vip");
+  self->request(c, timeout, attributes_atom_v, std::string{R"({"tier":"gold"})"}, resolve.by)
+    .receive([](conversation_row&) {}, [&](caf::error& e) { CAF_FAIL(sys.render(e)); });
+  CAF_CHECK_EQUAL(q("SELECT custom_attributes ->> 'tier' FROM conversations"), "gold");
   CAF_CHECK_EQUAL(q("SELECT string_agg(t.name, ',' ORDER BY t.name) FROM taggings g JOIN tags t "
                     "ON t.id = g.tag_id WHERE g.taggable_type = 'Conversation'"),
                   "billing,vip");

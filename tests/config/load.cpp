@@ -52,6 +52,7 @@ CAF_TEST(defaults apply when only the database url is given) {
   CAF_CHECK_EQUAL(cfg.assignment_window_s, 300u);
   CAF_CHECK_EQUAL(cfg.presence_duration_s, 20u);
   CAF_CHECK_EQUAL(cfg.rate_limit_per_ip, 3000u);
+  CAF_CHECK_EQUAL(cfg.entity_idle_s, 600u);
   CAF_REQUIRE_EQUAL(cfg.rate_limit_allowed_ips.size(), 2u);
   CAF_CHECK_EQUAL(cfg.rate_limit_allowed_ips[1], "::1");
   CAF_CHECK(cfg.log_level == log::level::info);
