@@ -158,7 +158,9 @@ struct dispatcher_state {
 };
 
 dispatcher_actor::behavior_type
-dispatcher(dispatcher_actor::stateful_pointer<dispatcher_state> self) {
+dispatcher(dispatcher_actor::stateful_pointer<dispatcher_state> self,
+           std::vector<listener_actor> initial) {
+  self->state.listeners = std::move(initial);
   return {
     [=](publish_atom, domain_event& ev) {
       for (auto& listener : self->state.listeners)
@@ -206,7 +208,9 @@ registry_actor spawn_registry(caf::actor_system& sys, entity_context ctx) {
 }
 
 dispatcher_actor spawn_dispatcher(caf::actor_system& sys) {
-  return sys.spawn(dispatcher);
+  // (An argument on purpose: CAF 0.17 dereferences a null argument tuple when a function
+  // actor is spawned without arguments, which UBSan reports.)
+  return sys.spawn(dispatcher, std::vector<listener_actor>{});
 }
 
 listener_actor spawn_activity_listener(caf::actor_system& sys, registry_actor registry) {
@@ -214,34 +218,36 @@ listener_actor spawn_activity_listener(caf::actor_system& sys, registry_actor re
 }
 
 void rearm_snoozed(caf::actor_system& sys, store_actor store, registry_actor registry) {
-  sys.spawn([store, registry](caf::event_based_actor* self) {
-    // Linked: if the node shuts down meanwhile, this helper goes with the store instead
-    // of waiting out its request timeout (a dying actor does not answer what it holds).
-    self->link_to(store);
-    self->request(store, timeout, snoozed_atom_v)
-      .then(
-        [=](std::vector<int64_t>& ids) {
-          log::info("snooze_timers_rearmed", log::fields{}("conversations", ids.size()));
-          auto pending = std::make_shared<size_t>(ids.size());
-          if (ids.empty())
+  sys.spawn(
+    [](caf::event_based_actor* self, store_actor st, registry_actor reg) {
+      // Linked: if the node shuts down meanwhile, this helper goes with the store instead
+      // of waiting out its request timeout (a dying actor does not answer what it holds).
+      self->link_to(st);
+      self->request(st, timeout, snoozed_atom_v)
+        .then(
+          [=](std::vector<int64_t>& ids) {
+            log::info("snooze_timers_rearmed", log::fields{}("conversations", ids.size()));
+            auto pending = std::make_shared<size_t>(ids.size());
+            if (ids.empty())
+              self->quit();
+            for (auto id : ids)
+              self->request(reg, timeout, conversation_atom_v, id)
+                .then(
+                  [=](conversation_actor&) {
+                    if (--*pending == 0)
+                      self->quit();
+                  },
+                  [=](caf::error&) {
+                    if (--*pending == 0)
+                      self->quit();
+                  });
+          },
+          [=](caf::error& err) {
+            log::warn("snooze_rearm_failed", log::fields{}("error", self->system().render(err)));
             self->quit();
-          for (auto id : ids)
-            self->request(registry, timeout, conversation_atom_v, id)
-              .then(
-                [=](conversation_actor&) {
-                  if (--*pending == 0)
-                    self->quit();
-                },
-                [=](caf::error&) {
-                  if (--*pending == 0)
-                    self->quit();
-                });
-        },
-        [=](caf::error& err) {
-          log::warn("snooze_rearm_failed", log::fields{}("error", self->system().render(err)));
-          self->quit();
-        });
-  });
+          });
+    },
+    std::move(store), std::move(registry));
 }
 
 } // namespace messenger::actors

@@ -6,6 +6,7 @@
 #include "actors/system_config.hpp"
 #include "cluster/membership.hpp"
 #include "common/log.hpp"
+#include "net/api/platform.hpp"
 #include "net/health.hpp"
 #include "net/http_server.hpp"
 
@@ -97,7 +98,7 @@ expected<uint16_t> node::start() {
   sopts.host = st.cfg.http_addr.host;
   sopts.port = st.cfg.http_addr.port;
   st.server = std::make_unique<net::http_server>(st.routes, sopts);
-  auto port = st.server->start();
+  auto port = st.server->listen();
   if (!port)
     return port;
   st.port = *port;
@@ -111,6 +112,10 @@ expected<uint16_t> node::start() {
   st.membership = cluster::spawn_membership(*st.sys, st.writer, mopts);
   net::add_health_routes(st.routes,
                          {st.sys.get(), st.reader, st.membership, st.migrations_applied});
+  net::api::context api{st.sys.get(), st.reader, st.writer, st.registry, st.cfg.platform_token};
+  net::api::add_platform_routes(st.routes, api);
+  net::api::add_profile_routes(st.routes, api);
+  st.server->run(); // every route is registered: start serving
 
   caf::scoped_actor self{*st.sys};
   self->request(st.membership, std::chrono::seconds{30}, actors::join_atom_v)

@@ -15,12 +15,16 @@ namespace messenger::net {
 template <class Handle, class OnReply, class OnError, class... Ts>
 void ask(caf::actor_system& sys, const Handle& dest, caf::timespan timeout, OnReply on_reply,
          OnError on_error, Ts&&... xs) {
-  sys.spawn([dest, timeout, on_reply = std::move(on_reply), on_error = std::move(on_error),
-             ... args = std::forward<Ts>(xs)](caf::event_based_actor* self) mutable {
-    self->request(dest, timeout, std::move(args)...)
-      .then(std::move(on_reply),
-            [on_error = std::move(on_error)](caf::error& err) mutable { on_error(err); });
-  });
+  // The request's arguments travel as spawn arguments (never none: CAF 0.17 dereferences a
+  // null argument tuple for argument-less function actors).
+  sys.spawn(
+    [dest, timeout, on_reply = std::move(on_reply), on_error = std::move(on_error)](
+      caf::event_based_actor* self, std::decay_t<Ts>... args) mutable {
+      self->request(dest, timeout, std::move(args)...)
+        .then(std::move(on_reply),
+              [on_error = std::move(on_error)](caf::error& err) mutable { on_error(err); });
+    },
+    std::forward<Ts>(xs)...);
 }
 
 } // namespace messenger::net

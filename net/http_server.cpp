@@ -205,6 +205,13 @@ http_server::~http_server() {
 }
 
 expected<uint16_t> http_server::start() {
+  auto port = listen();
+  if (port)
+    run();
+  return port;
+}
+
+expected<uint16_t> http_server::listen() {
   auto& st = *impl_;
   beast::error_code ec;
   auto address = asio::ip::make_address(st.opts.host, ec);
@@ -222,12 +229,15 @@ expected<uint16_t> http_server::start() {
     return make_unexpected(errc::invalid_argument, "cannot listen on " + st.opts.host + ":"
                                                      + std::to_string(st.opts.port) + ": "
                                                      + ec.message());
-  auto port = st.acceptor.local_endpoint().port();
+  return st.acceptor.local_endpoint().port();
+}
+
+void http_server::run() {
+  auto& st = *impl_;
   st.accepting = true;
   st.accept();
   for (unsigned i = 0; i < std::max(1u, st.opts.io_threads); ++i)
     st.threads.emplace_back([&st] { st.ioc.run(); });
-  return port;
 }
 
 void http_server::stop_accepting() {

@@ -34,7 +34,14 @@ public:
   http_server(const http_server&) = delete;
   http_server& operator=(const http_server&) = delete;
 
-  /// Binds, listens and starts the I/O threads. Returns the bound port.
+  /// Binds and listens (connections queue in the backlog). Returns the bound port.
+  expected<uint16_t> listen();
+
+  /// Starts accepting and the I/O threads. Register every route before: the router is
+  /// read by the I/O threads without a lock.
+  void run();
+
+  /// listen() + run().
   expected<uint16_t> start();
 
   /// Stops accepting new connections; open ones finish their current request.

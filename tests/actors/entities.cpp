@@ -80,9 +80,11 @@ struct fixture : test_coordinator_fixture<config> {
     store = test::spawn_memory_store(sys, data);
     dispatcher = spawn_dispatcher(sys);
     auto ev = events;
-    recorder = sys.spawn([ev]() -> listener_actor::behavior_type {
-      return {[ev](event_atom, domain_event& e) { ev->push_back(e); }};
-    });
+    recorder = sys.spawn(
+      [](std::shared_ptr<std::vector<domain_event>> out) -> listener_actor::behavior_type {
+        return {[out](event_atom, domain_event& e) { out->push_back(e); }};
+      },
+      ev);
     entity_context ctx;
     ctx.store = store;
     ctx.dispatcher = dispatcher;

@@ -1,0 +1,91 @@
+#include "net/api/context.hpp"
+
+#include "actors/errors.hpp"
+#include "net/actor_bridge.hpp"
+
+#include <caf/all.hpp>
+
+#include <openssl/evp.h>
+
+#include <random>
+
+namespace messenger::net::api {
+
+namespace {
+
+constexpr auto timeout = std::chrono::seconds{30};
+
+} // namespace
+
+http_response error_response(const caf::error& err) {
+  auto info = actors::from_caf_error(err);
+  switch (info.code) {
+    case errc::not_found:
+      return http_response::error(404, "Resource could not be found");
+    case errc::unauthorized:
+      return http_response::error(401, info.detail.empty() ? "Invalid Access Token" : info.detail);
+    case errc::invalid_argument:
+    case errc::conflict:
+      return http_response::error(422, info.detail);
+    case errc::rate_limited:
+      return http_response::error(422, "Validation failed: " + info.detail);
+    case errc::timeout:
+      return http_response::error(504, "The request timed out");
+    case errc::database_unavailable:
+    case errc::commit_unknown:
+    case errc::overloaded:
+    case errc::shutting_down:
+      return http_response::error(503, "Service unavailable, try again");
+    case errc::database_error:
+      break;
+  }
+  return http_response::error(500, "Internal server error");
+}
+
+void query(const context& ctx, persistence::statement stmt,
+           std::function<http_response(persistence::result_set&)> ok, responder respond) {
+  ask(
+    *ctx.sys, ctx.reader, timeout, [ok, respond](persistence::result_set& rs) { respond(ok(rs)); },
+    [respond](caf::error& err) { respond(error_response(err)); }, actors::query_atom_v,
+    std::move(stmt));
+}
+
+void write(const context& ctx, persistence::write_command cmd,
+           std::function<http_response(persistence::write_result&)> ok, responder respond) {
+  ask(
+    *ctx.sys, ctx.writer, timeout,
+    [ok, respond](persistence::write_result& res) { respond(ok(res)); },
+    [respond](caf::error& err) { respond(error_response(err)); }, actors::write_atom_v,
+    std::move(cmd));
+}
+
+std::string sha256_hex(const std::string& text) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int length = 0;
+  EVP_Digest(text.data(), text.size(), digest, &length, EVP_sha256(), nullptr);
+  static constexpr char hex[] = "0123456789abcdef";
+  std::string out;
+  for (unsigned int i = 0; i < length; ++i) {
+    out += hex[digest[i] >> 4];
+    out += hex[digest[i] & 0x0f];
+  }
+  return out;
+}
+
+bool secure_equals(const std::string& a, const std::string& b) {
+  unsigned char diff = a.size() == b.size() ? 0 : 1;
+  for (size_t i = 0; i < a.size(); ++i)
+    diff |= static_cast<unsigned char>(a[i] ^ (i < b.size() ? b[i] : 0));
+  return diff == 0;
+}
+
+std::string secure_token() {
+  static constexpr char alphabet[] = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz";
+  std::random_device entropy;
+  std::string out;
+  for (int i = 0; i < 24; ++i)
+    out += alphabet[entropy() % 58];
+  return out;
+}
+
+} // namespace messenger::net::api

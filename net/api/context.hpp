@@ -1,0 +1,42 @@
+#pragma once
+
+#include "actors/interfaces.hpp"
+#include "net/http_types.hpp"
+
+#include <caf/fwd.hpp>
+
+#include <functional>
+#include <string>
+
+namespace messenger::net::api {
+
+/// What the API handlers reach: the actor system and the actors behind the edge.
+struct context {
+  caf::actor_system* sys = nullptr;
+  actors::reader_actor reader;
+  actors::writer_actor writer;
+  actors::registry_actor registry;
+  std::string platform_token;
+};
+
+/// errc / caf::error -> HTTP status + Chatwoot's {"error": ...} body.
+http_response error_response(const caf::error& err);
+
+/// Runs a read query; `ok` builds the response from its rows, errors become responses.
+void query(const context& ctx, persistence::statement stmt,
+           std::function<http_response(persistence::result_set&)> ok, responder respond);
+
+/// Commits a write command; `ok` builds the response from the committed result.
+void write(const context& ctx, persistence::write_command cmd,
+           std::function<http_response(persistence::write_result&)> ok, responder respond);
+
+/// Lower-case hex SHA-256 (access tokens are stored as digests, never in clear).
+std::string sha256_hex(const std::string& text);
+
+/// Constant-time comparison of two secrets.
+bool secure_equals(const std::string& a, const std::string& b);
+
+/// A 24-character base58 token, like Rails' has_secure_token.
+std::string secure_token();
+
+} // namespace messenger::net::api
