@@ -42,6 +42,19 @@ http_response error_response(const caf::error& err) {
   return http_response::error(500, "Internal server error");
 }
 
+http_response deferred() {
+  http_response res;
+  res.status = 0;
+  return res;
+}
+
+responder pass_on(responder respond) {
+  return [respond = std::move(respond)](http_response res) {
+    if (res.status != 0)
+      respond(std::move(res));
+  };
+}
+
 void query(const context& ctx, persistence::statement stmt,
            std::function<http_response(persistence::result_set&)> ok, responder respond) {
   ask(

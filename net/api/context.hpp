@@ -22,6 +22,13 @@ struct context {
 /// errc / caf::error -> HTTP status + Chatwoot's {"error": ...} body.
 http_response error_response(const caf::error& err);
 
+/// The answer of an `ok` callback that handed the request on (it responds later itself):
+/// status 0, which `pass_on` filters out.
+http_response deferred();
+
+/// A responder that forwards everything but `deferred()` answers.
+responder pass_on(responder respond);
+
 /// Runs a read query; `ok` builds the response from its rows, errors become responses.
 void query(const context& ctx, persistence::statement stmt,
            std::function<http_response(persistence::result_set&)> ok, responder respond);

@@ -1,5 +1,6 @@
 #include "net/api/platform.hpp"
 
+#include "net/api/auth.hpp"
 #include "persistence/sql.hpp"
 
 #include <nlohmann/json.hpp>
@@ -82,13 +83,6 @@ std::optional<json> body_object(const http_request& req, const responder& respon
     return std::nullopt;
   }
   return doc;
-}
-
-std::optional<int64_t> id_param(const http_request& req, const std::string& name) {
-  const auto& text = req.params.count(name) ? req.params.at(name) : std::string{};
-  if (text.empty() || text.size() > 18 || text.find_first_not_of("0123456789") != std::string::npos)
-    return std::nullopt;
-  return std::stoll(text);
 }
 
 std::string str_or_empty(const json& doc, const char* key) {

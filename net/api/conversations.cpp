@@ -1,0 +1,526 @@
+#include "net/api/conversations.hpp"
+
+#include "actors/errors.hpp"
+#include "actors/event_data.hpp"
+#include "domain/message_validation.hpp"
+#include "net/actor_bridge.hpp"
+#include "net/api/auth.hpp"
+
+#include <caf/all.hpp>
+
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+#include <ctime>
+
+namespace messenger::net::api {
+
+namespace {
+
+using json = nlohmann::json;
+using persistence::make_statement;
+using persistence::result_set;
+constexpr auto timeout = std::chrono::seconds{30};
+
+/// A conversation addressed by the path: its database id and inbox, after the policy check.
+struct target {
+  caller who;
+  int64_t conversation_id = 0;
+  int64_t inbox_id = 0;
+  int64_t contact_id = 0;
+};
+
+std::string iso8601(int64_t micros) {
+  auto secs = static_cast<std::time_t>(micros / 1000000);
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  char buf[96];
+  std::snprintf(buf, sizeof(buf), "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
+                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+                static_cast<int>((micros / 1000) % 1000));
+  return buf;
+}
+
+/// The conversation JSON of the Application API (API.md "Conversation"): times as epoch
+/// seconds (0 when null), snoozed_until as ISO-8601 or null.
+json conversation_body(const actors::conversation_row& row) {
+  auto j = json::parse(actors::conversation_json(row, 0), nullptr, false);
+  j["snoozed_until"] = row.snoozed_until == 0 ? json(nullptr) : json(iso8601(row.snoozed_until));
+  for (const char* key : {"first_reply_created_at", "agent_last_seen_at", "contact_last_seen_at",
+                          "last_activity_at", "timestamp", "created_at"})
+    if (j[key].is_null())
+      j[key] = 0;
+  j["assignee_last_seen_at"] = row.assignee_last_seen_at / 1000000;
+  j["can_reply"] = true;
+  j["meta"] = {{"sender", {{"id", row.contact_id}}},
+               {"assignee", row.assignee_id == 0 ? json(nullptr) : json{{"id", row.assignee_id}}},
+               {"assignee_type", row.assignee_id == 0 ? json(nullptr) : json("User")},
+               {"channel", "Channel::Api"},
+               {"hmac_verified", false}};
+  j.erase("activity");
+  return j;
+}
+
+http_response json_ok(const json& j) {
+  return http_response::json(200, j.dump());
+}
+
+/// Authenticates, resolves `:conversation_id` (a display id) and applies the conversation
+/// policy: administrators see every conversation of the account, agents those of inboxes
+/// they are members of (or of a team they belong to); others get 401.
+void with_conversation(const context& ctx, const http_request& req, const responder& respond,
+                       std::function<void(target)> next) {
+  auto display = id_param(req, "conversation_id");
+  with_account_user(ctx, req, respond, [ctx, display, respond, next](caller who) {
+    if (!display)
+      return respond(http_response::error(404, "Resource could not be found"));
+    auto stmt = make_statement(
+      "SELECT c.id, c.inbox_id, coalesce(c.contact_id, 0) AS contact_id, "
+      "($3 OR EXISTS (SELECT 1 FROM inbox_members m WHERE m.inbox_id = c.inbox_id AND m.user_id "
+      "= $4) OR EXISTS (SELECT 1 FROM team_members t WHERE t.team_id = c.team_id AND t.user_id = "
+      "$4)) AS allowed FROM conversations c WHERE c.account_id = $1 AND c.display_id = $2",
+      {std::to_string(who.account_id), std::to_string(*display),
+       who.administrator ? "true" : "false", std::to_string(who.user_id)});
+    query(
+      ctx, std::move(stmt),
+      [who, next](result_set& rs) -> http_response {
+        if (rs.rows.empty())
+          return http_response::error(404, "Resource could not be found");
+        if (rs.field(0, "allowed").text != "t")
+          return http_response::error(401, "You are not authorized to do this action");
+        target t{who, std::stoll(rs.field(0, "id").text), std::stoll(rs.field(0, "inbox_id").text),
+                 std::stoll(rs.field(0, "contact_id").text)};
+        next(t);
+        return deferred();
+      },
+      pass_on(respond));
+  });
+}
+
+/// Resolves the conversation actor through the registry, then asks it.
+template <class OnReply, class... Ts>
+void ask_conversation(const context& ctx, int64_t conversation_id, const responder& respond,
+                      OnReply on_reply, Ts... xs) {
+  auto sys = ctx.sys;
+  ask(
+    *sys, ctx.registry, timeout,
+    [sys, respond, on_reply, xs...](actors::conversation_actor& conv) {
+      ask(
+        *sys, conv, timeout, on_reply, [respond](caf::error& err) { respond(error_response(err)); },
+        xs...);
+    },
+    [respond](caf::error& err) { respond(error_response(err)); }, actors::conversation_atom_v,
+    conversation_id);
+}
+
+actors::performer performer_of(const caller& who) {
+  return {"User", who.user_id, who.name, who.administrator};
+}
+
+std::optional<json> body_of(const http_request& req, const responder& respond) {
+  auto doc = json::parse(req.body.empty() ? std::string{"{}"} : req.body, nullptr, false);
+  if (doc.is_discarded() || !doc.is_object()) {
+    respond(http_response::error(422, "the request body must be a JSON object"));
+    return std::nullopt;
+  }
+  return doc;
+}
+
+std::optional<int32_t> priority_of(const json& body, bool& valid) {
+  valid = true;
+  if (!body.contains("priority") || body["priority"].is_null())
+    return -1;
+  if (!body["priority"].is_string()) {
+    valid = false;
+    return std::nullopt;
+  }
+  auto text = body["priority"].get<std::string>();
+  if (text.empty())
+    return -1;
+  auto p = domain::parse_priority(text);
+  if (!p) {
+    valid = false;
+    return std::nullopt;
+  }
+  return static_cast<int32_t>(*p);
+}
+
+std::string path_of(const char* tail) {
+  return std::string{"/api/v1/accounts/:account_id/conversations/:conversation_id"} + tail;
+}
+
+/// Messages list (API.md §2.3): cursor pagination by id, ascending.
+persistence::statement messages_query(int64_t conversation_id, const http_request& req) {
+  auto param = [&](const char* key) -> std::optional<int64_t> {
+    auto it = req.query.find(key);
+    if (it == req.query.end() || it->second.empty()
+        || it->second.find_first_not_of("0123456789") != std::string::npos
+        || it->second.size() > 18)
+      return std::nullopt;
+    return std::stoll(it->second);
+  };
+  auto before = param("before");
+  auto after = param("after");
+  std::string limit = before && after ? "1000" : after ? "100" : "20";
+  std::string order = after && !before ? "ASC" : "DESC";
+  auto sql = "SELECT * FROM (SELECT id, content, account_id, inbox_id, message_type, content_type, "
+             "coalesce(content_attributes, '{}')::text AS content_attributes, "
+             "coalesce(additional_attributes, '{}')::text AS additional_attributes, private, "
+             "coalesce(status, 0) AS status, coalesce(source_id, '') AS source_id, "
+             "coalesce(echo_id, '') AS echo_id, coalesce(sender_type, '') AS sender_type, "
+             "coalesce(sender_id, 0) AS sender_id, messenger_us(created_at) AS created_at "
+             "FROM messages WHERE conversation_id = $1 AND ($2::bigint IS NULL OR id < $2) AND "
+             "($3::bigint IS NULL OR id > $3) ORDER BY id "
+             + order + " LIMIT " + limit + ") m ORDER BY id ASC";
+  auto opt = [](const std::optional<int64_t>& v) {
+    return v ? std::optional<std::string>{std::to_string(*v)} : std::nullopt;
+  };
+  return make_statement(sql, {std::to_string(conversation_id), opt(before), opt(after)});
+}
+
+actors::message_row message_from(const result_set& rs, size_t i) {
+  actors::message_row m;
+  auto f = [&](const char* c) { return rs.field(i, c).text; };
+  m.id = std::stoll(f("id"));
+  m.content = f("content");
+  m.account_id = std::stoll(f("account_id"));
+  m.inbox_id = std::stoll(f("inbox_id"));
+  m.message_type = static_cast<uint8_t>(std::stoi(f("message_type")));
+  m.content_type = static_cast<uint8_t>(std::stoi(f("content_type")));
+  m.content_attributes = f("content_attributes");
+  m.additional_attributes = f("additional_attributes");
+  m.is_private = f("private") == "t";
+  m.status = static_cast<uint8_t>(std::stoi(f("status")));
+  m.source_id = f("source_id");
+  m.echo_id = f("echo_id");
+  m.sender_type = f("sender_type");
+  m.sender_id = std::stoll(f("sender_id"));
+  m.created_at = std::stoll(f("created_at"));
+  return m;
+}
+
+/// Creates a message through the conversation actor. A source_id or echo_id the inbox
+/// already holds returns the stored message (200) and creates nothing.
+void create_message(const context& ctx, const target& t, actors::message_command cmd,
+                    int64_t display_id, const responder& respond) {
+  auto key_sql = make_statement(
+    "SELECT id, content, account_id, inbox_id, message_type, content_type, "
+    "coalesce(content_attributes, '{}')::text AS content_attributes, "
+    "coalesce(additional_attributes, '{}')::text AS additional_attributes, private, "
+    "coalesce(status, 0) AS status, coalesce(source_id, '') AS source_id, "
+    "coalesce(echo_id, '') AS echo_id, coalesce(sender_type, '') AS sender_type, "
+    "coalesce(sender_id, 0) AS sender_id, messenger_us(created_at) AS created_at, "
+    "(SELECT display_id FROM conversations c WHERE c.id = m.conversation_id) AS display_id "
+    "FROM messages m WHERE inbox_id = $1 AND ((NULLIF($2, '') IS NOT NULL AND source_id = $2) "
+    "OR (NULLIF($3, '') IS NOT NULL AND echo_id = $3)) ORDER BY id LIMIT 1",
+    {std::to_string(t.inbox_id), cmd.message.source_id, cmd.message.echo_id});
+  auto existing = [](result_set& rs) {
+    return json_ok(json::parse(
+      actors::message_json(message_from(rs, 0), std::stoll(rs.field(0, "display_id").text))));
+  };
+  auto send = [ctx, t, cmd, display_id, respond, key_sql, existing]() {
+    auto sys = ctx.sys;
+    // A concurrent retry may win the race past the check above: the unique index then
+    // says `conflict`, and the stored message is the answer.
+    auto on_error = [ctx, respond, key_sql, existing](caf::error& err) {
+      if (actors::from_caf_error(err).code != errc::conflict)
+        return respond(error_response(err));
+      query(
+        ctx, key_sql,
+        [existing](result_set& rs) {
+          return rs.rows.empty() ? http_response::error(422, "Validation failed: duplicate message")
+                                 : existing(rs);
+        },
+        respond);
+    };
+    ask(
+      *sys, ctx.registry, timeout,
+      [sys, respond, display_id, on_error, cmd](actors::conversation_actor& conv) {
+        ask(
+          *sys, conv, timeout,
+          [respond, display_id](actors::message_row& stored) {
+            respond(json_ok(json::parse(actors::message_json(stored, display_id))));
+          },
+          on_error, actors::message_atom_v, cmd);
+      },
+      [respond](caf::error& err) { respond(error_response(err)); }, actors::conversation_atom_v,
+      t.conversation_id);
+  };
+  if (cmd.message.source_id.empty() && cmd.message.echo_id.empty())
+    return send();
+  query(
+    ctx, key_sql,
+    [send, existing](result_set& rs) -> http_response {
+      if (!rs.rows.empty())
+        return existing(rs);
+      send();
+      return deferred();
+    },
+    pass_on(respond));
+}
+
+} // namespace
+
+void add_conversation_routes(router& routes, const context& ctx) {
+  auto row_reply = [](responder respond) {
+    return [respond](actors::conversation_row& row) { respond(json_ok(conversation_body(row))); };
+  };
+
+  routes.add("GET", path_of(""), [ctx, row_reply](http_request& req, responder respond) {
+    with_conversation(ctx, req, respond, [ctx, respond, row_reply](target t) {
+      ask_conversation(ctx, t.conversation_id, respond, row_reply(respond), actors::get_atom_v);
+    });
+  });
+
+  auto priority_handler = [ctx](bool patch) {
+    return [ctx, patch](http_request& req, responder respond) {
+      auto body = body_of(req, respond);
+      if (!body)
+        return;
+      bool valid = true;
+      auto prio = priority_of(*body, valid);
+      if (!valid)
+        return respond(http_response::error(422, "'" + (*body)["priority"].dump()
+                                                   + "' is not a valid priority"));
+      with_conversation(ctx, req, respond, [ctx, respond, prio, patch](target t) {
+        ask_conversation(
+          ctx, t.conversation_id, respond,
+          [respond, patch](actors::conversation_row& row) {
+            respond(patch ? json_ok(conversation_body(row)) : http_response::json(200, ""));
+          },
+          actors::priority_atom_v, *prio, performer_of(t.who));
+      });
+    };
+  };
+  routes.add("PATCH", path_of(""), priority_handler(true));
+  routes.add("POST", path_of("/toggle_priority"), priority_handler(false));
+
+  routes.add("POST", path_of("/toggle_status"), [ctx](http_request& req, responder respond) {
+    auto body = body_of(req, respond);
+    if (!body)
+      return;
+    actors::status_command cmd;
+    if (body->contains("status") && !(*body)["status"].is_null()) {
+      auto status = (*body)["status"].is_string()
+                      ? domain::parse_conversation_status((*body)["status"].get<std::string>())
+                      : std::nullopt;
+      if (!status)
+        return respond(
+          http_response::error(422, "'" + (*body)["status"].dump() + "' is not a valid status"));
+      cmd.status = static_cast<int32_t>(*status);
+    }
+    if (body->contains("snoozed_until") && !(*body)["snoozed_until"].is_null()) {
+      const auto& v = (*body)["snoozed_until"];
+      int64_t secs = 0;
+      if (v.is_number_integer())
+        secs = v.get<int64_t>();
+      else if (v.is_string() && !v.get<std::string>().empty()
+               && v.get<std::string>().find_first_not_of("0123456789") == std::string::npos)
+        secs = std::stoll(v.get<std::string>());
+      else
+        return respond(http_response::error(422, "snoozed_until must be unix seconds"));
+      cmd.snoozed_until = secs * 1000000;
+    }
+    with_conversation(ctx, req, respond, [ctx, respond, cmd](target t) mutable {
+      cmd.by = performer_of(t.who);
+      ask_conversation(
+        ctx, t.conversation_id, respond,
+        [respond](actors::conversation_row& row) {
+          json payload = {
+            {"success", true},
+            {"conversation_id", row.display_id},
+            {"current_status",
+             std::string{domain::to_string(static_cast<domain::conversation_status>(row.status))}},
+            {"snoozed_until",
+             row.snoozed_until == 0 ? json(nullptr) : json(iso8601(row.snoozed_until))}};
+          respond(json_ok({{"meta", json::object()}, {"payload", payload}}));
+        },
+        actors::toggle_atom_v, cmd);
+    });
+  });
+
+  routes.add("POST", path_of("/toggle_typing_status"), [ctx](http_request& req, responder respond) {
+    auto body = body_of(req, respond);
+    if (!body)
+      return;
+    auto status = body->value("typing_status", std::string{});
+    if (status != "on" && status != "off" && status != "recording")
+      return respond(http_response::error(422, "typing_status must be on or off"));
+    bool is_private = body->value("is_private", false);
+    with_conversation(ctx, req, respond, [ctx, respond, status, is_private](target t) {
+      ask_conversation(
+        ctx, t.conversation_id, respond, [respond](bool) { respond(http_response::json(200, "")); },
+        actors::typing_atom_v, status != "off", is_private, performer_of(t.who));
+    });
+  });
+
+  routes.add("POST", path_of("/update_last_seen"),
+             [ctx, row_reply](http_request& req, responder respond) {
+               with_conversation(ctx, req, respond, [ctx, respond, row_reply](target t) {
+                 ask_conversation(ctx, t.conversation_id, respond, row_reply(respond),
+                                  actors::seen_atom_v, t.who.user_id);
+               });
+             });
+
+  routes.add("POST", path_of("/unread"), [ctx, row_reply](http_request& req, responder respond) {
+    with_conversation(ctx, req, respond, [ctx, respond, row_reply](target t) {
+      ask_conversation(ctx, t.conversation_id, respond, row_reply(respond), actors::unread_atom_v);
+    });
+  });
+
+  routes.add("POST", path_of("/custom_attributes"), [ctx](http_request& req, responder respond) {
+    auto body = body_of(req, respond);
+    if (!body)
+      return;
+    if (!body->contains("custom_attributes") || !(*body)["custom_attributes"].is_object())
+      return respond(http_response::error(422, "custom_attributes must be a JSON object"));
+    auto attrs = (*body)["custom_attributes"].dump();
+    with_conversation(ctx, req, respond, [ctx, respond, attrs](target t) {
+      ask_conversation(
+        ctx, t.conversation_id, respond,
+        [respond](actors::conversation_row& row) {
+          respond(json_ok({{"custom_attributes", json::parse(row.custom_attributes)}}));
+        },
+        actors::attributes_atom_v, attrs, performer_of(t.who));
+    });
+  });
+
+  routes.add("GET", path_of("/labels"), [ctx](http_request& req, responder respond) {
+    with_conversation(ctx, req, respond, [ctx, respond](target t) {
+      ask_conversation(
+        ctx, t.conversation_id, respond,
+        [respond](actors::conversation_row& row) {
+          respond(json_ok({{"payload", row.labels}}));
+        },
+        actors::get_atom_v);
+    });
+  });
+
+  routes.add("POST", path_of("/labels"), [ctx](http_request& req, responder respond) {
+    auto body = body_of(req, respond);
+    if (!body)
+      return;
+    std::vector<std::string> labels;
+    if (body->contains("labels")) {
+      if (!(*body)["labels"].is_array())
+        return respond(http_response::error(422, "labels must be an array"));
+      for (const auto& l : (*body)["labels"]) {
+        if (!l.is_string() || l.get<std::string>().empty())
+          return respond(http_response::error(422, "labels must be non-empty strings"));
+        auto text = l.get<std::string>();
+        for (auto& c : text)
+          c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        labels.push_back(text);
+      }
+    }
+    with_conversation(ctx, req, respond, [ctx, respond, labels](target t) {
+      ask_conversation(
+        ctx, t.conversation_id, respond,
+        [respond](actors::conversation_row& row) {
+          respond(json_ok({{"payload", row.labels}}));
+        },
+        actors::labels_atom_v, labels, performer_of(t.who));
+    });
+  });
+
+  routes.add("POST", path_of("/assignments"), [ctx](http_request& req, responder respond) {
+    auto body = body_of(req, respond);
+    if (!body)
+      return;
+    int64_t assignee = 0;
+    if (body->contains("assignee_id") && (*body)["assignee_id"].is_number_integer())
+      assignee = (*body)["assignee_id"].get<int64_t>();
+    with_conversation(ctx, req, respond, [ctx, respond, assignee](target t) {
+      // The assignee must be a user of the account; an unknown id unassigns (API.md).
+      query(
+        ctx,
+        make_statement("SELECT u.id, u.name, u.email FROM users u JOIN account_users au ON "
+                       "au.user_id = u.id WHERE au.account_id = $1 AND u.id = $2",
+                       {std::to_string(t.who.account_id), std::to_string(assignee)}),
+        [ctx, respond, t](result_set& rs) -> http_response {
+          int64_t id = rs.rows.empty() ? 0 : std::stoll(rs.field(0, "id").text);
+          std::string name = rs.rows.empty() ? std::string{} : rs.field(0, "name").text;
+          json agent = rs.rows.empty() ? json(nullptr)
+                                       : json{{"id", id},
+                                              {"name", name},
+                                              {"available_name", name},
+                                              {"email", rs.field(0, "email").text}};
+          ask_conversation(
+            ctx, t.conversation_id, respond,
+            [respond, agent](actors::conversation_row&) { respond(json_ok(agent)); },
+            actors::assign_atom_v, id, name, performer_of(t.who));
+          return deferred();
+        },
+        pass_on(respond));
+    });
+  });
+
+  routes.add("GET", path_of("/messages"), [ctx](http_request& req, responder respond) {
+    with_conversation(ctx, req, respond, [ctx, respond, req](target t) {
+      query(
+        ctx, messages_query(t.conversation_id, req),
+        [ctx, t](result_set& rs) {
+          json payload = json::array();
+          for (size_t i = 0; i < rs.rows.size(); ++i)
+            payload.push_back(json::parse(actors::message_json(message_from(rs, i), 0)));
+          return json_ok({{"meta", {{"contact", {{"id", t.contact_id}}}}}, {"payload", payload}});
+        },
+        respond);
+    });
+  });
+
+  routes.add("POST", path_of("/messages"), [ctx](http_request& req, responder respond) {
+    auto body = body_of(req, respond);
+    if (!body)
+      return;
+    domain::message_input in;
+    in.content = body->contains("content") && (*body)["content"].is_string()
+                   ? (*body)["content"].get<std::string>()
+                   : std::string{};
+    if (body->contains("message_type") && (*body)["message_type"].is_string())
+      in.message_type = (*body)["message_type"].get<std::string>();
+    if (body->contains("content_type") && (*body)["content_type"].is_string())
+      in.content_type = (*body)["content_type"].get<std::string>();
+    if (body->contains("content_attributes") && !(*body)["content_attributes"].is_null())
+      in.content_attributes = (*body)["content_attributes"].dump();
+    auto valid = domain::validate_message(in);
+    if (!valid)
+      return respond(http_response::error(422, "Validation failed: " + valid.error().detail));
+    if (valid->type == domain::message_type::activity)
+      return respond(http_response::error(422, "Validation failed: message_type is not allowed"));
+    actors::message_command cmd;
+    cmd.message.content = valid->content;
+    cmd.message.message_type = static_cast<uint8_t>(valid->type);
+    cmd.message.content_type = valid->content_type;
+    cmd.message.content_attributes = valid->content_attributes;
+    cmd.message.is_private = body->value("private", false);
+    auto string_field = [&](const char* key) {
+      if (!body->contains(key) || (*body)[key].is_null())
+        return std::string{};
+      return (*body)[key].is_string() ? (*body)[key].get<std::string>() : (*body)[key].dump();
+    };
+    cmd.message.source_id = string_field("source_id");
+    cmd.message.echo_id = string_field("echo_id");
+    with_conversation(ctx, req, respond, [ctx, respond, cmd](target t) mutable {
+      if (cmd.message.message_type == static_cast<uint8_t>(domain::message_type::incoming)) {
+        cmd.message.sender_type = "Contact"; // API inboxes: the conversation's contact
+        cmd.message.sender_id = t.contact_id;
+      } else {
+        cmd.message.sender_type = "User";
+        cmd.message.sender_id = t.who.user_id;
+      }
+      cmd.by = performer_of(t.who);
+      query(
+        ctx,
+        make_statement("SELECT display_id FROM conversations WHERE id = $1",
+                       {std::to_string(t.conversation_id)}),
+        [ctx, t, cmd, respond](result_set& rs) -> http_response {
+          create_message(ctx, t, cmd, std::stoll(rs.field(0, "display_id").text), respond);
+          return deferred();
+        },
+        pass_on(respond));
+    });
+  });
+}
+
+} // namespace messenger::net::api

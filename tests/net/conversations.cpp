@@ -1,0 +1,195 @@
+#define CAF_SUITE net.conversations
+#include "persistence/migrator.hpp"
+#include "tests/support/http_client.hpp"
+#include "tests/support/pg.hpp"
+
+#include <caf/test/unit_test.hpp>
+
+#include "app/node.hpp"
+#include <nlohmann/json.hpp>
+
+using namespace messenger;
+using json = nlohmann::json;
+
+namespace {
+
+constexpr const char* admin_token = "admin-token-000000000001";
+constexpr const char* agent_token = "agent-token-000000000002";
+constexpr const char* outsider_token = "outsider-token-000000003";
+
+struct fixture {
+  test::temp_database db;
+  std::unique_ptr<app::node> node;
+  uint16_t port = 0;
+  std::string base = "/api/v1/accounts/1/conversations/1";
+
+  fixture() {
+    CAF_REQUIRE(persistence::migrate(db.url(), persistence::embedded_migrations()).has_value());
+    auto sql = [&](const std::string& s) { db.scalar(s); };
+    sql("INSERT INTO accounts (id, name, created_at, updated_at) VALUES (1, 'Acme', now(), now()), "
+        "(2, 'Other', now(), now())");
+    sql("INSERT INTO users (id, name, email, uid, created_at, updated_at) VALUES "
+        "(100, 'Alice', 'alice@x.com', 'alice@x.com', now(), now()), "
+        "(101, 'Bob', 'bob@x.com', 'bob@x.com', now(), now()), "
+        "(102, 'Olga', 'olga@x.com', 'olga@x.com', now(), now())");
+    sql("INSERT INTO account_users (account_id, user_id, role, created_at, updated_at) VALUES "
+        "(1, 100, 1, now(), now()), (1, 101, 0, now(), now()), (2, 102, 1, now(), now())");
+    sql(std::string{"INSERT INTO access_tokens (owner_type, owner_id, token_digest, created_at, "
+                    "updated_at) VALUES ('User', 100, encode(sha256('"}
+        + admin_token + "'::bytea), 'hex'), now(), now()), ('User', 101, encode(sha256('"
+        + agent_token + "'::bytea), 'hex'), now(), now()), ('User', 102, encode(sha256('"
+        + outsider_token + "'::bytea), 'hex'), now(), now())");
+    sql("INSERT INTO channel_api (id, account_id, created_at, updated_at) VALUES (1, 1, now(), "
+        "now())");
+    sql("INSERT INTO inboxes (id, channel_id, account_id, name, channel_type, "
+        "enable_auto_assignment, created_at, updated_at) VALUES (10, 1, 1, 'API', "
+        "'Channel::Api', false, now(), now())");
+    sql("INSERT INTO contacts (id, name, account_id, created_at, updated_at) VALUES (5, 'Carl', "
+        "1, now(), now())");
+    sql("INSERT INTO conversations (account_id, inbox_id, contact_id, created_at, updated_at, "
+        "waiting_since) VALUES (1, 10, 5, now() AT TIME ZONE 'utc', now(), now() AT TIME ZONE "
+        "'utc')");
+    config::app_config cfg;
+    cfg.database_url = db.url();
+    cfg.http_addr = {"127.0.0.1", 0};
+    cfg.node_id = "conversations-test";
+    cfg.platform_token = "platform-token-for-tests-0123456789";
+    node = std::make_unique<app::node>(cfg);
+    auto bound = node->start();
+    CAF_REQUIRE(bound.has_value());
+    port = *bound;
+  }
+
+  test::http_reply call(const std::string& method, const std::string& target,
+                        const std::string& body = {}, const std::string& token = admin_token) {
+    std::map<std::string, std::string> headers{{"Content-Type", "application/json"}};
+    if (!token.empty())
+      headers["api_access_token"] = token;
+    return test::http_call(port, method, target, body, headers);
+  }
+
+  json call_json(const std::string& method, const std::string& target, const json& body = nullptr,
+                 int expected = 200, const std::string& token = admin_token) {
+    auto reply = call(method, target, body.is_null() ? std::string{} : body.dump(), token);
+    CAF_CHECK_EQUAL(reply.status, expected);
+    if (reply.status != expected)
+      CAF_MESSAGE("body: " << reply.body);
+    return json::parse(reply.body.empty() ? std::string{"null"} : reply.body, nullptr, false);
+  }
+
+  std::string q(const std::string& sql) { return db.scalar(sql); }
+};
+
+} // namespace
+
+CAF_TEST_FIXTURE_SCOPE(conversation_api_tests, fixture)
+
+CAF_TEST(authentication and the conversation policy) {
+  CAF_CHECK_EQUAL(call("GET", base, {}, "").status, 401);
+  CAF_CHECK_EQUAL(call("GET", base, {}, "wrong").body, R"({"error":"Invalid Access Token"})");
+  CAF_CHECK_EQUAL(call("GET", base, {}, outsider_token).body,
+                  R"({"error":"You are not authorized to access this account"})");
+  // Bob is an agent but no member of inbox 10.
+  CAF_CHECK_EQUAL(call("GET", base, {}, agent_token).body,
+                  R"({"error":"You are not authorized to do this action"})");
+  CAF_CHECK_EQUAL(call("GET", "/api/v1/accounts/1/conversations/99").status, 404);
+  CAF_CHECK_EQUAL(call("GET", "/api/v1/accounts/9/conversations/1").status, 404);
+  q("INSERT INTO inbox_members (user_id, inbox_id, created_at, updated_at) VALUES (101, 10, "
+    "now(), now())");
+  CAF_CHECK_EQUAL(call("GET", base, {}, agent_token).status, 200);
+}
+
+CAF_TEST(show renders the conversation with display id and epoch times) {
+  auto conv = call_json("GET", base);
+  CAF_CHECK_EQUAL(conv["id"], 1);
+  CAF_CHECK_EQUAL(conv["status"], "open");
+  CAF_CHECK(conv["snoozed_until"].is_null());
+  CAF_CHECK(conv["waiting_since"].is_number_integer());
+  CAF_CHECK(conv["waiting_since"].get<int64_t>() > 0);
+  CAF_CHECK_EQUAL(conv["first_reply_created_at"], 0);
+  CAF_CHECK_EQUAL(conv["meta"]["sender"]["id"], 5);
+}
+
+CAF_TEST(messages are created through the actor and listed by cursor) {
+  auto in
+    = call_json("POST", base + "/messages", {{"content", "help!"}, {"message_type", "incoming"}});
+  CAF_CHECK_EQUAL(in["message_type"], 0);
+  CAF_CHECK_EQUAL(in["sender_type"], "Contact");
+  CAF_CHECK_EQUAL(in["conversation_id"], 1);
+  auto out = call_json("POST", base + "/messages", {{"content", "on it"}});
+  CAF_CHECK_EQUAL(out["message_type"], 1);
+  CAF_CHECK_EQUAL(out["sender_id"], 100);
+  CAF_CHECK_EQUAL(q("SELECT (first_reply_created_at IS NOT NULL AND waiting_since IS NULL)::text "
+                    "FROM conversations"),
+                  "true");
+  auto list = call_json("GET", base + "/messages");
+  CAF_REQUIRE_EQUAL(list["payload"].size(), 2u);
+  CAF_CHECK_EQUAL(list["payload"][0]["content"], "help!");
+  auto before
+    = call_json("GET", base + "/messages?before=" + std::to_string(out["id"].get<int64_t>()));
+  CAF_CHECK_EQUAL(before["payload"].size(), 1u);
+  auto after
+    = call_json("GET", base + "/messages?after=" + std::to_string(in["id"].get<int64_t>()));
+  CAF_CHECK_EQUAL(after["payload"].size(), 1u);
+}
+
+CAF_TEST(invalid messages are 422 and write nothing) {
+  auto too_long
+    = call_json("POST", base + "/messages", {{"content", std::string(150001, 'x')}}, 422);
+  CAF_CHECK_EQUAL(too_long["error"],
+                  "Validation failed: Content is too long (maximum is 150000 characters)");
+  call_json("POST", base + "/messages", {{"content", "x"}, {"content_attributes", json::array()}},
+            422);
+  call_json("POST", base + "/messages", {{"content", "x"}, {"message_type", "sideways"}}, 422);
+  CAF_CHECK_EQUAL(call("POST", base + "/messages", "{oops").status, 422);
+  CAF_CHECK_EQUAL(q("SELECT count(*) FROM messages"), "0");
+}
+
+CAF_TEST(a repeated source_id returns the stored message and creates nothing) {
+  auto first
+    = call_json("POST", base + "/messages", {{"content", "one"}, {"source_id", "wamid.1"}});
+  auto again
+    = call_json("POST", base + "/messages", {{"content", "two"}, {"source_id", "wamid.1"}});
+  CAF_CHECK_EQUAL(first["id"], again["id"]);
+  CAF_CHECK_EQUAL(again["content"], "one");
+  auto echo1 = call_json("POST", base + "/messages", {{"content", "e"}, {"echo_id", "tmp-7"}});
+  auto echo2 = call_json("POST", base + "/messages", {{"content", "e"}, {"echo_id", "tmp-7"}});
+  CAF_CHECK_EQUAL(echo1["id"], echo2["id"]);
+  CAF_CHECK_EQUAL(q("SELECT count(*) FROM messages WHERE message_type <> 2"), "2");
+}
+
+CAF_TEST(toggle status priority labels attributes assignments) {
+  auto resolved = call_json("POST", base + "/toggle_status", {{"status", "resolved"}});
+  CAF_CHECK_EQUAL(resolved["payload"]["current_status"], "resolved");
+  CAF_CHECK_EQUAL(resolved["payload"]["conversation_id"], 1);
+  auto snoozed = call_json("POST", base + "/toggle_status",
+                           {{"status", "snoozed"}, {"snoozed_until", 4102444800}});
+  CAF_CHECK_EQUAL(snoozed["payload"]["snoozed_until"], "2100-01-01T00:00:00.000Z");
+  call_json("POST", base + "/toggle_status", {{"status", "sleeping"}}, 422);
+  auto toggled = call_json("POST", base + "/toggle_status");
+  CAF_CHECK_EQUAL(toggled["payload"]["current_status"], "open");
+  CAF_CHECK_EQUAL(call("POST", base + "/toggle_priority", R"({"priority":"high"})").status, 200);
+  CAF_CHECK_EQUAL(q("SELECT priority FROM conversations"), "2");
+  call_json("POST", base + "/toggle_priority", {{"priority", "extreme"}}, 422);
+  auto patched = call_json("PATCH", base, {{"priority", nullptr}});
+  CAF_CHECK(patched["priority"].is_null());
+  auto labels = call_json("POST", base + "/labels", {{"labels", {"VIP", "billing"}}});
+  CAF_CHECK_EQUAL(labels["payload"], json({"billing", "vip"}));
+  auto listed = call_json("GET", base + "/labels"); // a local: CAF_CHECK_EQUAL keeps references
+  CAF_CHECK_EQUAL(listed["payload"], json({"billing", "vip"}));
+  auto attrs
+    = call_json("POST", base + "/custom_attributes", {{"custom_attributes", {{"plan", "pro"}}}});
+  CAF_CHECK_EQUAL(attrs["custom_attributes"]["plan"], "pro");
+  auto agent = call_json("POST", base + "/assignments", {{"assignee_id", 101}});
+  CAF_CHECK_EQUAL(agent["id"], 101);
+  CAF_CHECK_EQUAL(q("SELECT assignee_id FROM conversations"), "101");
+  auto nobody = call_json("POST", base + "/assignments", {{"assignee_id", 999}});
+  CAF_CHECK(nobody.is_null());
+  CAF_CHECK_EQUAL(q("SELECT coalesce(assignee_id, 0) FROM conversations"), "0");
+  auto seen = call_json("POST", base + "/update_last_seen");
+  CAF_CHECK(seen["agent_last_seen_at"].get<int64_t>() > 0);
+  CAF_CHECK_EQUAL(call("POST", base + "/toggle_typing_status", R"({"typing_status":"on"})").status,
+                  200);
+}
+
+CAF_TEST_FIXTURE_SCOPE_END()
