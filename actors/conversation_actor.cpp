@@ -87,15 +87,16 @@ void publish(pointer self, domain_event ev) {
   self->send(self->state.ctx.dispatcher, publish_atom_v, std::move(ev));
 }
 
-/// Asks the inbox for an agent when the conversation is open and unassigned (§9.1).
+/// §9.1: a conversation that became open asks its inbox for an agent; the inbox assigns
+/// one when it is unassigned or its assignee is no longer a member of the inbox.
 void request_agent_if_needed(pointer self) {
   auto& st = self->state;
-  if (st.conv.status != domain::conversation_status::open || st.conv.assignee_id
-      || !st.row.inbox_auto_assignment)
+  if (st.conv.status != domain::conversation_status::open || !st.row.inbox_auto_assignment)
     return;
   auto id = st.row.id;
+  auto current = st.conv.assignee_id.value_or(0);
   self->request(st.ctx.registry, store_timeout, inbox_atom_v, st.row.inbox_id)
-    .then([=](inbox_actor& inbox) { self->send(inbox, want_agent_atom_v, id); },
+    .then([=](inbox_actor& inbox) { self->send(inbox, want_agent_atom_v, id, current); },
           [](caf::error&) {});
 }
 
@@ -389,10 +390,13 @@ conversation_actor::behavior_type conversation(pointer self, conversation_row in
              });
       return promise;
     },
-    [=](auto_assign_atom, int64_t agent, std::string& agent_name) -> caf::result<bool> {
+    [=](auto_assign_atom, int64_t agent, std::string& agent_name,
+        int64_t expected) -> caf::result<bool> {
+      // Compare-and-set: only while still open and still with the assignee the inbox saw.
       touch(self);
       auto& s = self->state;
-      if (s.conv.status != domain::conversation_status::open || s.conv.assignee_id)
+      if (s.conv.status != domain::conversation_status::open
+          || s.conv.assignee_id.value_or(0) != expected)
         return false;
       s.conv.assignee_id = agent;
       s.conv.assignee_agent_bot_id.reset();

@@ -23,7 +23,8 @@ struct inbox_state {
   inbox_row row;
   domain::round_robin_ring ring;
   domain::assignment_rate_limiter limiter{5, std::chrono::seconds{300}};
-  std::deque<int64_t> queue; ///< conversations waiting for an agent, oldest first
+  /// Conversations waiting for an agent, oldest first, with the assignee they had (0: none).
+  std::deque<std::pair<int64_t, int64_t>> queue;
   std::set<int64_t> eligible;
   uint64_t wake_generation = 0;
   uint64_t idle_generation = 0;
@@ -68,7 +69,7 @@ void arm_rate_wake(pointer self, domain::timestamp now) {
 
 /// Picks the next agent for `conversation_id` (ring order among eligible members within
 /// the rate limit) and hands the conversation to it. False when nobody is available.
-bool try_assign(pointer self, int64_t conversation_id) {
+bool try_assign(pointer self, int64_t conversation_id, int64_t expected) {
   auto& st = self->state;
   auto now = now_of(self);
   std::set<int64_t> allowed;
@@ -84,7 +85,7 @@ bool try_assign(pointer self, int64_t conversation_id) {
   self->request(st.ctx.registry, timeout, conversation_atom_v, conversation_id)
     .then(
       [=](conversation_actor& conv) {
-        self->request(conv, timeout, auto_assign_atom_v, agent, name)
+        self->request(conv, timeout, auto_assign_atom_v, agent, name, expected)
           .then(
             [=](bool assigned) {
               if (!assigned) // assigned or closed meanwhile: give the slot back
@@ -101,7 +102,7 @@ bool try_assign(pointer self, int64_t conversation_id) {
 /// Assigns waiting conversations, oldest first, while agents are available.
 void drain(pointer self) {
   auto& st = self->state;
-  while (!st.queue.empty() && try_assign(self, st.queue.front()))
+  while (!st.queue.empty() && try_assign(self, st.queue.front().first, st.queue.front().second))
     st.queue.pop_front();
   if (!st.queue.empty())
     arm_rate_wake(self, now_of(self));
@@ -145,7 +146,8 @@ inbox_actor::behavior_type inbox(pointer self, inbox_row row, entity_context ctx
   st.limiter = domain::assignment_rate_limiter{st.ctx.options.assignment_limit,
                                                st.ctx.options.assignment_window};
   st.ring.reset(member_ids(st));
-  st.queue.assign(st.row.waiting.begin(), st.row.waiting.end());
+  for (auto id : st.row.waiting)
+    st.queue.emplace_back(id, 0);
   st.last_used = self->clock().now();
   for (const auto& m : st.row.members)
     ask_eligibility(self, m.user_id);
@@ -176,8 +178,8 @@ inbox_actor::behavior_type inbox(pointer self, inbox_row row, entity_context ctx
             self->send(x.ctx.dispatcher, publish_atom_v, std::move(ev));
             // §9.1: created open without an assignee -> auto-assignment.
             if (created.status == 0 && created.assignee_id == 0 && x.row.enable_auto_assignment) {
-              if (!x.queue.empty() || !try_assign(self, created.id)) {
-                x.queue.push_back(created.id);
+              if (!x.queue.empty() || !try_assign(self, created.id, 0)) {
+                x.queue.emplace_back(created.id, 0);
                 drain(self);
               }
             }
@@ -186,15 +188,21 @@ inbox_actor::behavior_type inbox(pointer self, inbox_row row, entity_context ctx
           [=](caf::error& err) mutable { promise.deliver(err); });
       return promise;
     },
-    [=](want_agent_atom, int64_t conversation_id) {
+    [=](want_agent_atom, int64_t conversation_id, int64_t current_assignee) {
       auto& s = self->state;
       s.last_used = self->clock().now();
       if (!s.row.enable_auto_assignment)
         return;
-      if (std::find(s.queue.begin(), s.queue.end(), conversation_id) != s.queue.end())
+      auto members = member_ids(s);
+      if (current_assignee != 0
+          && std::find(members.begin(), members.end(), current_assignee) != members.end())
+        return; // its assignee is still a member of the inbox: nothing to do
+      auto queued = std::find_if(s.queue.begin(), s.queue.end(),
+                                 [&](const auto& q) { return q.first == conversation_id; });
+      if (queued != s.queue.end())
         return;
-      if (!s.queue.empty() || !try_assign(self, conversation_id)) {
-        s.queue.push_back(conversation_id); // oldest first: never overtake the queue
+      if (!s.queue.empty() || !try_assign(self, conversation_id, current_assignee)) {
+        s.queue.emplace_back(conversation_id, current_assignee); // oldest first
         drain(self);
       }
     },
@@ -234,7 +242,8 @@ inbox_actor::behavior_type inbox(pointer self, inbox_row row, entity_context ctx
         view.rate_users.push_back(user);
         view.rate_counts.push_back(count);
       }
-      view.queue.assign(s.queue.begin(), s.queue.end());
+      for (const auto& q : s.queue)
+        view.queue.push_back(q.first);
       view.eligible.assign(s.eligible.begin(), s.eligible.end());
       return view;
     },

@@ -57,7 +57,7 @@ using conversation_actor = caf::typed_actor<
   caf::replies_to<toggle_atom, status_command>::with<conversation_row>,
   caf::replies_to<priority_atom, int32_t, performer>::with<conversation_row>,
   caf::replies_to<assign_atom, int64_t, std::string, performer>::with<conversation_row>,
-  caf::replies_to<auto_assign_atom, int64_t, std::string>::with<bool>,
+  caf::replies_to<auto_assign_atom, int64_t, std::string, int64_t>::with<bool>,
   caf::replies_to<seen_atom, int64_t>::with<conversation_row>,
   caf::replies_to<contact_seen_atom>::with<conversation_row>,
   caf::replies_to<unread_atom>::with<conversation_row>,
@@ -68,11 +68,13 @@ using conversation_actor = caf::typed_actor<
   caf::reacts_to<idle_atom, uint64_t>>;
 
 /// Owns an inbox's round-robin ring, assignment rate limiter and waiting queue.
-using inbox_actor = caf::typed_actor<
-  caf::replies_to<create_atom, conversation_row>::with<conversation_row>,
-  caf::reacts_to<want_agent_atom, int64_t>, caf::reacts_to<member_atom, int64_t, bool, std::string>,
-  caf::reacts_to<eligible_atom, int64_t, bool>, caf::replies_to<inspect_atom>::with<inbox_view>,
-  caf::reacts_to<wake_atom, uint64_t>, caf::reacts_to<idle_atom, uint64_t>>;
+using inbox_actor
+  = caf::typed_actor<caf::replies_to<create_atom, conversation_row>::with<conversation_row>,
+                     caf::reacts_to<want_agent_atom, int64_t, int64_t>,
+                     caf::reacts_to<member_atom, int64_t, bool, std::string>,
+                     caf::reacts_to<eligible_atom, int64_t, bool>,
+                     caf::replies_to<inspect_atom>::with<inbox_view>,
+                     caf::reacts_to<wake_atom, uint64_t>, caf::reacts_to<idle_atom, uint64_t>>;
 
 /// An agent: presence per account, availability, auto_offline; tells its inboxes when
 /// its eligibility for auto-assignment changes.

@@ -313,8 +313,8 @@ CAF_TEST(auto assignment follows the ring across member changes) {
     ask<operator_view>(op(user), availability_atom_v, account, uint8_t{0}, false);
   auto in = inbox();
   CAF_CHECK_EQUAL(ask<inbox_view>(in, inspect_atom_v).ring, (std::vector<int64_t>{100, 101, 102}));
-  self->send(in, want_agent_atom_v, int64_t{1000});
-  self->send(in, want_agent_atom_v, int64_t{1001});
+  self->send(in, want_agent_atom_v, int64_t{1000}, int64_t{0});
+  self->send(in, want_agent_atom_v, int64_t{1001}, int64_t{0});
   consume_messages();
   CAF_CHECK_EQUAL(data->conversations[1000].assignee_id, 100);
   CAF_CHECK_EQUAL(data->conversations[1001].assignee_id, 101);
@@ -323,7 +323,7 @@ CAF_TEST(auto assignment follows the ring across member changes) {
   self->send(in, member_atom_v, int64_t{103}, true, std::string{"Dave"});
   consume_messages();
   for (int64_t id = 1002; id < 1006; ++id)
-    self->send(in, want_agent_atom_v, id);
+    self->send(in, want_agent_atom_v, id, int64_t{0});
   consume_messages();
   CAF_CHECK_EQUAL(data->conversations[1002].assignee_id, 102);
   CAF_CHECK_EQUAL(data->conversations[1003].assignee_id, 100);
@@ -340,7 +340,7 @@ CAF_TEST(the assignment rate limit queues conversations until the window passes)
   ask<operator_view>(op(100), availability_atom_v, account, uint8_t{0}, false);
   auto in = inbox();
   for (int64_t id = 1000; id < 1003; ++id)
-    self->send(in, want_agent_atom_v, id);
+    self->send(in, want_agent_atom_v, id, int64_t{0});
   consume_messages();
   CAF_CHECK_EQUAL(data->conversations[1000].assignee_id, 100);
   CAF_CHECK_EQUAL(data->conversations[1001].assignee_id, 100);
@@ -358,8 +358,8 @@ CAF_TEST(the assignment rate limit queues conversations until the window passes)
 CAF_TEST(queued conversations are assigned oldest first when an agent comes online) {
   start();
   auto in = inbox();
-  self->send(in, want_agent_atom_v, int64_t{1003});
-  self->send(in, want_agent_atom_v, int64_t{1001});
+  self->send(in, want_agent_atom_v, int64_t{1003}, int64_t{0});
+  self->send(in, want_agent_atom_v, int64_t{1001}, int64_t{0});
   consume_messages();
   CAF_CHECK_EQUAL(ask<inbox_view>(in, inspect_atom_v).queue, (std::vector<int64_t>{1003, 1001}));
   ping(102);
@@ -449,6 +449,20 @@ CAF_TEST(custom attributes replace the hash and must be an object) {
   std::optional<errc> code;
   rh.receive([](conversation_row&) {}, [&](caf::error& e) { code = from_caf_error(e).code; });
   CAF_CHECK(code == errc::invalid_argument);
+}
+
+CAF_TEST(a reopened conversation whose assignee left the inbox gets a new agent) {
+  add_conversation(1000, 1);
+  data->conversations[1000].assignee_id = 103; // Dave is no member of inbox 10
+  add_conversation(1001, 1);
+  data->conversations[1001].assignee_id = 101; // Bob is
+  start();
+  ask<operator_view>(op(100), availability_atom_v, account, uint8_t{0}, false);
+  inbox();
+  post(1000, 0, "Contact", 5); // reopens
+  post(1001, 0, "Contact", 5);
+  CAF_CHECK_EQUAL(data->conversations[1000].assignee_id, 100);
+  CAF_CHECK_EQUAL(data->conversations[1001].assignee_id, 101); // kept
 }
 
 CAF_TEST_FIXTURE_SCOPE_END()
