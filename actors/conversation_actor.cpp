@@ -2,6 +2,7 @@
 
 #include "actors/errors.hpp"
 #include "actors/event_data.hpp"
+#include "actors/passivation.hpp"
 #include "actors/row_codec.hpp"
 #include "common/log.hpp"
 #include "domain/flood_limiter.hpp"
@@ -524,21 +525,9 @@ conversation_actor::behavior_type conversation(pointer self, conversation_row in
       auto idle_for = self->clock().now() - s.last_used;
       bool timer_armed
         = s.conv.status == domain::conversation_status::snoozed && s.conv.snoozed_until;
-      if (idle_for < s.ctx.options.idle_after || s.in_flight > 0 || timer_armed) {
-        arm_idle(self);
-        return;
-      }
-      self
-        ->request(s.ctx.registry, store_timeout, passivate_atom_v,
-                  static_cast<uint8_t>(entity_kind::conversation), s.row.id, self->address())
-        .then(
-          [=](bool ok) {
-            if (ok)
-              self->quit();
-            else
-              arm_idle(self);
-          },
-          [=](caf::error&) { arm_idle(self); });
+      bool keep = idle_for < s.ctx.options.idle_after || s.in_flight > 0 || timer_armed;
+      try_passivate(self, s.ctx.registry, entity_kind::conversation, s.row.id, keep,
+                    [=] { arm_idle(self); });
     },
   };
 }

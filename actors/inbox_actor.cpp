@@ -1,6 +1,7 @@
 #include "actors/inbox_actor.hpp"
 
 #include "actors/event_data.hpp"
+#include "actors/passivation.hpp"
 #include "common/log.hpp"
 #include "domain/rate_limiter.hpp"
 #include "domain/round_robin.hpp"
@@ -256,21 +257,9 @@ inbox_actor::behavior_type inbox(pointer self, inbox_row row, entity_context ctx
       if (generation != s.idle_generation)
         return;
       // Keep the actor while conversations wait: it owns the queue and its timers.
-      if (self->clock().now() - s.last_used < s.ctx.options.idle_after || !s.queue.empty()) {
-        arm_idle(self);
-        return;
-      }
-      self
-        ->request(s.ctx.registry, timeout, passivate_atom_v,
-                  static_cast<uint8_t>(entity_kind::inbox), s.row.id, self->address())
-        .then(
-          [=](bool ok) {
-            if (ok)
-              self->quit();
-            else
-              arm_idle(self);
-          },
-          [=](caf::error&) { arm_idle(self); });
+      bool keep = self->clock().now() - s.last_used < s.ctx.options.idle_after || !s.queue.empty();
+      try_passivate(self, s.ctx.registry, entity_kind::inbox, s.row.id, keep,
+                    [=] { arm_idle(self); });
     },
   };
 }

@@ -1,6 +1,7 @@
 #include "actors/operator_actor.hpp"
 
 #include "actors/errors.hpp"
+#include "actors/passivation.hpp"
 #include "domain/presence.hpp"
 
 #include <caf/all.hpp>
@@ -187,21 +188,9 @@ operator_actor::behavior_type operator_fn(pointer self, operator_row row, entity
       bool live = false; // present agents keep their actor (presence is memory-only)
       for (auto& [_, acc] : s.accounts)
         live = live || acc.presence.present(now_of(self), fresh_for(self));
-      if (self->clock().now() - s.last_used < s.ctx.options.idle_after || live) {
-        arm_idle(self);
-        return;
-      }
-      self
-        ->request(s.ctx.registry, timeout, passivate_atom_v,
-                  static_cast<uint8_t>(entity_kind::operator_), s.row.user_id, self->address())
-        .then(
-          [=](bool ok) {
-            if (ok)
-              self->quit();
-            else
-              arm_idle(self);
-          },
-          [=](caf::error&) { arm_idle(self); });
+      bool keep = self->clock().now() - s.last_used < s.ctx.options.idle_after || live;
+      try_passivate(self, s.ctx.registry, entity_kind::operator_, s.row.user_id, keep,
+                    [=] { arm_idle(self); });
     },
   };
 }
