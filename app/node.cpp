@@ -6,6 +6,7 @@
 #include "actors/system_config.hpp"
 #include "cluster/membership.hpp"
 #include "common/log.hpp"
+#include "net/api/conversation_list.hpp"
 #include "net/api/conversations.hpp"
 #include "net/api/platform.hpp"
 #include "net/health.hpp"
@@ -116,6 +117,7 @@ expected<uint16_t> node::start() {
   net::api::context api{st.sys.get(), st.reader, st.writer, st.registry, st.cfg.platform_token};
   net::api::add_platform_routes(st.routes, api);
   net::api::add_profile_routes(st.routes, api);
+  net::api::add_conversation_list_routes(st.routes, api);
   net::api::add_conversation_routes(st.routes, api);
   st.server->run(); // every route is registered: start serving
 

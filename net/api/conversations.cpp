@@ -5,13 +5,13 @@
 #include "domain/message_validation.hpp"
 #include "net/actor_bridge.hpp"
 #include "net/api/auth.hpp"
+#include "net/api/render.hpp"
 
 #include <caf/all.hpp>
 
 #include <nlohmann/json.hpp>
 
 #include <chrono>
-#include <ctime>
 
 namespace messenger::net::api {
 
@@ -29,37 +29,6 @@ struct target {
   int64_t inbox_id = 0;
   int64_t contact_id = 0;
 };
-
-std::string iso8601(int64_t micros) {
-  auto secs = static_cast<std::time_t>(micros / 1000000);
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  char buf[96];
-  std::snprintf(buf, sizeof(buf), "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
-                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-                static_cast<int>((micros / 1000) % 1000));
-  return buf;
-}
-
-/// The conversation JSON of the Application API (API.md "Conversation"): times as epoch
-/// seconds (0 when null), snoozed_until as ISO-8601 or null.
-json conversation_body(const actors::conversation_row& row) {
-  auto j = json::parse(actors::conversation_json(row, 0), nullptr, false);
-  j["snoozed_until"] = row.snoozed_until == 0 ? json(nullptr) : json(iso8601(row.snoozed_until));
-  for (const char* key : {"first_reply_created_at", "agent_last_seen_at", "contact_last_seen_at",
-                          "last_activity_at", "timestamp", "created_at"})
-    if (j[key].is_null())
-      j[key] = 0;
-  j["assignee_last_seen_at"] = row.assignee_last_seen_at / 1000000;
-  j["can_reply"] = true;
-  j["meta"] = {{"sender", {{"id", row.contact_id}}},
-               {"assignee", row.assignee_id == 0 ? json(nullptr) : json{{"id", row.assignee_id}}},
-               {"assignee_type", row.assignee_id == 0 ? json(nullptr) : json("User")},
-               {"channel", "Channel::Api"},
-               {"hmac_verified", false}};
-  j.erase("activity");
-  return j;
-}
 
 http_response json_ok(const json& j) {
   return http_response::json(200, j.dump());

@@ -192,4 +192,57 @@ CAF_TEST(toggle status priority labels attributes assignments) {
                   200);
 }
 
+CAF_TEST(the list filters pages and counts) {
+  q("INSERT INTO conversations (account_id, inbox_id, contact_id, status, assignee_id, "
+    "created_at, updated_at, last_activity_at) SELECT 1, 10, 5, CASE WHEN g % 3 = 0 THEN 1 ELSE "
+    "0 END, CASE WHEN g % 2 = 0 THEN 100 END, now(), now(), now() - g * interval '1 minute' FROM "
+    "generate_series(1, 30) g");
+  auto open = call_json("GET", "/api/v1/accounts/1/conversations");
+  auto meta = open["data"]["meta"];
+  CAF_CHECK_EQUAL(meta["all_count"], 21); // 20 open of the 30 + the fixture's one
+  CAF_CHECK_EQUAL(meta["mine_count"], 10);
+  CAF_CHECK_EQUAL(meta["unassigned_count"], 11);
+  CAF_CHECK_EQUAL(meta["assigned_count"], 10);
+  CAF_CHECK_EQUAL(open["data"]["payload"].size(), 21u > 25u ? 25u : 21u);
+  auto page2 = call_json("GET", "/api/v1/accounts/1/conversations?status=all&page=2");
+  CAF_CHECK_EQUAL(page2["data"]["payload"].size(), 6u); // 31 in all, 25 per page
+  auto mine = call_json("GET", "/api/v1/accounts/1/conversations?assignee_type=me");
+  CAF_CHECK_EQUAL(mine["data"]["payload"].size(), 10u);
+  CAF_CHECK_EQUAL(mine["data"]["meta"]["all_count"], 21); // counts ignore assignee_type
+  auto counts = call_json("GET", "/api/v1/accounts/1/conversations/meta?status=resolved");
+  CAF_CHECK_EQUAL(counts["meta"]["all_count"], 10);
+  call_json("GET", "/api/v1/accounts/1/conversations?status=bogus", nullptr, 422);
+  // Ordered by last activity, newest first.
+  auto first = open["data"]["payload"][0]["last_activity_at"].get<int64_t>();
+  auto second = open["data"]["payload"][1]["last_activity_at"].get<int64_t>();
+  CAF_CHECK(first >= second);
+  // Agents only see conversations of their inboxes.
+  auto agent = call_json("GET", "/api/v1/accounts/1/conversations", nullptr, 200, agent_token);
+  CAF_CHECK_EQUAL(agent["data"]["meta"]["all_count"], 0);
+}
+
+CAF_TEST(conversations are created through the inbox with a first message) {
+  auto created
+    = call_json("POST", "/api/v1/accounts/1/conversations",
+                {{"inbox_id", 10}, {"contact_id", 5}, {"message", {{"content", "Hi Carl"}}}});
+  CAF_CHECK_EQUAL(created["id"], 2);
+  CAF_CHECK_EQUAL(created["status"], "open");
+  CAF_CHECK_EQUAL(q("SELECT count(*) FROM messages m JOIN conversations c ON c.id = "
+                    "m.conversation_id WHERE c.display_id = 2 AND m.content = 'Hi Carl'"),
+                  "1");
+  CAF_CHECK_EQUAL(q("SELECT count(*) FROM contact_inboxes WHERE inbox_id = 10 AND contact_id = 5"),
+                  "1");
+  auto again = call_json("POST", "/api/v1/accounts/1/conversations",
+                         {{"inbox_id", 10}, {"contact_id", 5}, {"status", "pending"}});
+  CAF_CHECK_EQUAL(again["id"], 3);
+  CAF_CHECK_EQUAL(again["status"], "pending");
+  CAF_CHECK_EQUAL(q("SELECT count(*) FROM contact_inboxes"), "1"); // reused
+  call_json("POST", "/api/v1/accounts/1/conversations", {{"inbox_id", 10}, {"contact_id", 999}},
+            404);
+  call_json("POST", "/api/v1/accounts/1/conversations",
+            {{"inbox_id", 10}, {"contact_id", 5}, {"status", "nope"}}, 422);
+  call_json("POST", "/api/v1/accounts/1/conversations", {{"inbox_id", 10}, {"contact_id", 5}}, 401,
+            agent_token);
+}
+
 CAF_TEST_FIXTURE_SCOPE_END()

@@ -1,0 +1,91 @@
+#include "net/api/render.hpp"
+
+#include "actors/event_data.hpp"
+
+#include <cstdio>
+#include <ctime>
+
+namespace messenger::net::api {
+
+using json = nlohmann::json;
+
+std::string iso8601(int64_t micros) {
+  auto secs = static_cast<std::time_t>(micros / 1000000);
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  char buf[96];
+  std::snprintf(buf, sizeof(buf), "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
+                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+                static_cast<int>((micros / 1000) % 1000));
+  return buf;
+}
+
+json conversation_body(const actors::conversation_row& row) {
+  auto j = json::parse(actors::conversation_json(row, 0), nullptr, false);
+  j["snoozed_until"] = row.snoozed_until == 0 ? json(nullptr) : json(iso8601(row.snoozed_until));
+  for (const char* key : {"first_reply_created_at", "agent_last_seen_at", "contact_last_seen_at",
+                          "last_activity_at", "timestamp", "created_at"})
+    if (j[key].is_null())
+      j[key] = 0;
+  j["assignee_last_seen_at"] = row.assignee_last_seen_at / 1000000;
+  j["can_reply"] = true;
+  j["meta"] = {{"sender", {{"id", row.contact_id}}},
+               {"assignee", row.assignee_id == 0 ? json(nullptr) : json{{"id", row.assignee_id}}},
+               {"assignee_type", row.assignee_id == 0 ? json(nullptr) : json("User")},
+               {"channel", "Channel::Api"},
+               {"hmac_verified", false}};
+  j.erase("activity");
+  return j;
+}
+
+const char* const conversation_list_columns
+  = "c.id, c.display_id, c.account_id, c.inbox_id, coalesce(c.contact_id, 0) AS contact_id, "
+    "c.status, coalesce(c.priority, -1) AS priority, coalesce(c.assignee_id, 0) AS assignee_id, "
+    "coalesce(c.team_id, 0) AS team_id, messenger_us(c.created_at) AS created_at, "
+    "messenger_us(c.last_activity_at) AS last_activity_at, "
+    "coalesce(messenger_us(c.waiting_since), 0) AS waiting_since, "
+    "coalesce(messenger_us(c.first_reply_created_at), 0) AS first_reply_created_at, "
+    "coalesce(messenger_us(c.snoozed_until), 0) AS snoozed_until, "
+    "coalesce(messenger_us(c.agent_last_seen_at), 0) AS agent_last_seen_at, "
+    "coalesce(messenger_us(c.assignee_last_seen_at), 0) AS assignee_last_seen_at, "
+    "coalesce(messenger_us(c.contact_last_seen_at), 0) AS contact_last_seen_at, "
+    "c.uuid::text AS uuid, coalesce(c.custom_attributes, '{}')::text AS custom_attributes, "
+    "coalesce(c.additional_attributes, '{}')::text AS additional_attributes, "
+    "coalesce(c.cached_label_list, '') AS labels";
+
+actors::conversation_row conversation_from_row(const persistence::result_set& rs, size_t i) {
+  auto num = [&](const char* c) { return std::stoll(rs.field(i, c).text); };
+  actors::conversation_row r;
+  r.id = num("id");
+  r.display_id = num("display_id");
+  r.account_id = num("account_id");
+  r.inbox_id = num("inbox_id");
+  r.contact_id = num("contact_id");
+  r.status = static_cast<uint8_t>(num("status"));
+  r.priority = static_cast<int32_t>(num("priority"));
+  r.assignee_id = num("assignee_id");
+  r.team_id = num("team_id");
+  r.created_at = num("created_at");
+  r.last_activity_at = num("last_activity_at");
+  r.waiting_since = num("waiting_since");
+  r.first_reply_created_at = num("first_reply_created_at");
+  r.snoozed_until = num("snoozed_until");
+  r.agent_last_seen_at = num("agent_last_seen_at");
+  r.assignee_last_seen_at = num("assignee_last_seen_at");
+  r.contact_last_seen_at = num("contact_last_seen_at");
+  r.uuid = rs.field(i, "uuid").text;
+  r.custom_attributes = rs.field(i, "custom_attributes").text;
+  r.additional_attributes = rs.field(i, "additional_attributes").text;
+  auto labels = rs.field(i, "labels").text;
+  size_t start = 0;
+  while (!labels.empty() && start <= labels.size()) {
+    auto end = labels.find(", ", start);
+    r.labels.push_back(labels.substr(start, end == std::string::npos ? end : end - start));
+    if (end == std::string::npos)
+      break;
+    start = end + 2;
+  }
+  return r;
+}
+
+} // namespace messenger::net::api

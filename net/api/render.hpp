@@ -1,0 +1,26 @@
+#pragma once
+
+#include "actors/records.hpp"
+#include "persistence/sql.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <cstdint>
+#include <string>
+
+namespace messenger::net::api {
+
+/// "2026-08-01T09:00:00.000Z" from microseconds since the epoch.
+std::string iso8601(int64_t micros);
+
+/// The Application API conversation JSON (API.md "Conversation"): display id, times as epoch
+/// seconds (0 when null), snoozed_until as ISO-8601 or null, meta with sender/assignee ids.
+nlohmann::json conversation_body(const actors::conversation_row& row);
+
+/// The conversation columns the list queries select (see `conversation_from_row`).
+extern const char* const conversation_list_columns;
+
+/// Builds a conversation_row from row `i` of a query selecting `conversation_list_columns`.
+actors::conversation_row conversation_from_row(const persistence::result_set& rs, size_t i);
+
+} // namespace messenger::net::api
