@@ -8,6 +8,7 @@
 #include "common/log.hpp"
 #include "net/api/conversation_list.hpp"
 #include "net/api/conversations.hpp"
+#include "net/api/inboxes.hpp"
 #include "net/api/platform.hpp"
 #include "net/health.hpp"
 #include "net/http_server.hpp"
@@ -119,6 +120,7 @@ expected<uint16_t> node::start() {
   net::api::add_profile_routes(st.routes, api);
   net::api::add_conversation_list_routes(st.routes, api);
   net::api::add_conversation_routes(st.routes, api);
+  net::api::add_inbox_routes(st.routes, api);
   st.server->run(); // every route is registered: start serving
 
   caf::scoped_actor self{*st.sys};

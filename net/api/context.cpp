@@ -25,8 +25,18 @@ http_response error_response(const caf::error& err) {
     case errc::unauthorized:
       return http_response::error(401, info.detail.empty() ? "Invalid Access Token" : info.detail);
     case errc::invalid_argument:
-    case errc::conflict:
       return http_response::error(422, info.detail);
+    case errc::conflict: {
+      // A unique index said no; name the attribute the way Rails validations do rather
+      // than echoing PostgreSQL's message.
+      for (const char* attribute : {"email", "identifier", "phone_number", "source_id", "url"})
+        if (info.detail.find(attribute) != std::string::npos) {
+          std::string name{attribute};
+          name[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(name[0])));
+          return http_response::error(422, name + " has already been taken");
+        }
+      return http_response::error(422, "Validation failed: already exists");
+    }
     case errc::rate_limited:
       return http_response::error(422, "Validation failed: " + info.detail);
     case errc::timeout:

@@ -1,0 +1,365 @@
+#include "net/api/inboxes.hpp"
+
+#include "net/actor_bridge.hpp"
+#include "net/api/auth.hpp"
+
+#include <caf/all.hpp>
+
+#include <nlohmann/json.hpp>
+
+namespace messenger::net::api {
+
+namespace {
+
+using json = nlohmann::json;
+using persistence::make_statement;
+using persistence::result_set;
+constexpr auto timeout = std::chrono::seconds{30};
+
+#define INBOX_COLUMNS                                                                              \
+  "i.id, i.name, i.channel_id, i.channel_type, coalesce(i.enable_auto_assignment, true) AS "       \
+  "enable_auto_assignment, coalesce(i.greeting_enabled, false) AS greeting_enabled, "              \
+  "i.greeting_message, coalesce(i.timezone, 'UTC') AS timezone, "                                  \
+  "i.lock_to_single_conversation, ch.webhook_url, ch.identifier, ch.hmac_token, ch.secret, "       \
+  "coalesce(ch.hmac_mandatory, false) AS hmac_mandatory"
+
+json opt_text(const persistence::sql_value& v) {
+  return v.is_null ? json(nullptr) : json(v.text);
+}
+
+json inbox_json(const result_set& rs, size_t i, bool administrator) {
+  auto f = [&](const char* c) { return rs.field(i, c); };
+  json j = {{"id", std::stoll(f("id").text)},
+            {"avatar_url", ""},
+            {"channel_id", std::stoll(f("channel_id").text)},
+            {"name", f("name").text},
+            {"channel_type", f("channel_type").text},
+            {"greeting_enabled", f("greeting_enabled").text == "t"},
+            {"greeting_message", opt_text(f("greeting_message"))},
+            {"enable_auto_assignment", f("enable_auto_assignment").text == "t"},
+            {"timezone", f("timezone").text},
+            {"lock_to_single_conversation", f("lock_to_single_conversation").text == "t"},
+            {"webhook_url", opt_text(f("webhook_url"))},
+            {"inbox_identifier", opt_text(f("identifier"))},
+            {"hmac_mandatory", f("hmac_mandatory").text == "t"},
+            {"provider", nullptr}};
+  if (administrator) {
+    j["hmac_token"] = opt_text(f("hmac_token"));
+    j["secret"] = opt_text(f("secret"));
+  }
+  return j;
+}
+
+json agent_json(const result_set& rs, size_t i) {
+  auto f = [&](const char* c) { return rs.field(i, c); };
+  static const char* availability[] = {"online", "offline", "busy"};
+  auto avail = std::stoi(f("availability").text);
+  return {{"id", std::stoll(f("id").text)},
+          {"account_id", std::stoll(f("account_id").text)},
+          {"availability_status", availability[avail >= 0 && avail <= 2 ? avail : 1]},
+          {"auto_offline", f("auto_offline").text == "t"},
+          {"confirmed", true},
+          {"email", f("email").text},
+          {"provider", "email"},
+          {"available_name", f("name").text},
+          {"name", f("name").text},
+          {"role", f("role").text == "1" ? "administrator" : "agent"},
+          {"thumbnail", ""}};
+}
+
+constexpr const char* members_sql
+  = "SELECT u.id, u.name, coalesce(u.email, '') AS email, au.account_id, au.role, "
+    "au.availability, au.auto_offline FROM inbox_members m JOIN users u ON u.id = m.user_id "
+    "JOIN account_users au ON au.user_id = u.id AND au.account_id = $1 WHERE m.inbox_id = $2 "
+    "ORDER BY m.id";
+
+std::optional<json> body_of(const http_request& req, const responder& respond) {
+  auto doc = json::parse(req.body.empty() ? std::string{"{}"} : req.body, nullptr, false);
+  if (doc.is_discarded() || !doc.is_object()) {
+    respond(http_response::error(422, "the request body must be a JSON object"));
+    return std::nullopt;
+  }
+  return doc;
+}
+
+http_response not_admin() {
+  return http_response::error(401, "You are not authorized to do this action");
+}
+
+/// Tells the inbox actor and each agent's operator actor about a membership change
+/// (after the commit; the actors reload from PostgreSQL when they are not active).
+void notify_members(const context& ctx, int64_t account_id, int64_t inbox_id,
+                    const std::vector<std::pair<int64_t, std::string>>& users, bool added) {
+  auto sys = ctx.sys;
+  ask(
+    *sys, ctx.registry, timeout,
+    [users, added](actors::inbox_actor& inbox) {
+      for (const auto& [id, name] : users)
+        caf::anon_send(inbox, actors::member_atom_v, id, added, name);
+    },
+    [](caf::error&) {}, actors::inbox_atom_v, inbox_id);
+  for (const auto& [id, name] : users)
+    ask(
+      *sys, ctx.registry, timeout,
+      [sys, inbox_id, account_id, added](actors::operator_actor& op) {
+        ask(
+          *sys, op, timeout, [](actors::operator_view&) {}, [](caf::error&) {},
+          actors::member_atom_v, inbox_id, account_id, added);
+      },
+      [](caf::error&) {}, actors::operator_atom_v, id);
+}
+
+std::vector<int64_t> user_ids_of(const json& body) {
+  std::vector<int64_t> ids;
+  if (body.contains("user_ids") && body["user_ids"].is_array())
+    for (const auto& v : body["user_ids"])
+      if (v.is_number_integer())
+        ids.push_back(v.get<int64_t>());
+  return ids;
+}
+
+std::string id_array(const std::vector<int64_t>& ids) {
+  std::string out = "{";
+  for (size_t i = 0; i < ids.size(); ++i) {
+    if (i > 0)
+      out += ',';
+    out += std::to_string(ids[i]);
+  }
+  out += '}';
+  return out;
+}
+
+} // namespace
+
+void add_inbox_routes(router& routes, const context& ctx) {
+  const std::string base = "/api/v1/accounts/:account_id";
+
+  routes.add("GET", base + "/inboxes", [ctx](http_request& req, responder respond) {
+    with_account_user(ctx, req, respond, [ctx, respond](caller who) {
+      query(
+        ctx,
+        make_statement("SELECT " INBOX_COLUMNS " FROM inboxes i LEFT JOIN channel_api ch ON "
+                       "ch.id = i.channel_id AND i.channel_type = 'Channel::Api' WHERE "
+                       "i.account_id = $1 AND ($2 OR EXISTS (SELECT 1 FROM inbox_members m "
+                       "WHERE m.inbox_id = i.id AND m.user_id = $3)) ORDER BY lower(i.name)",
+                       {std::to_string(who.account_id), who.administrator ? "true" : "false",
+                        std::to_string(who.user_id)}),
+        [who](result_set& rs) {
+          json payload = json::array();
+          for (size_t i = 0; i < rs.rows.size(); ++i)
+            payload.push_back(inbox_json(rs, i, who.administrator));
+          return http_response::json(200, json{{"payload", payload}}.dump());
+        },
+        respond);
+    });
+  });
+
+  routes.add("GET", base + "/inboxes/:id", [ctx](http_request& req, responder respond) {
+    auto id = id_param(req, "id");
+    with_account_user(ctx, req, respond, [ctx, respond, id](caller who) {
+      if (!id)
+        return respond(http_response::error(404, "Resource could not be found"));
+      query(
+        ctx,
+        make_statement("SELECT " INBOX_COLUMNS ", ($2 OR EXISTS (SELECT 1 FROM inbox_members "
+                       "m WHERE m.inbox_id = i.id AND m.user_id = $3)) AS allowed FROM "
+                       "inboxes i LEFT JOIN channel_api ch ON ch.id = i.channel_id AND "
+                       "i.channel_type = 'Channel::Api' WHERE i.account_id = $1 AND i.id = $4",
+                       {std::to_string(who.account_id), who.administrator ? "true" : "false",
+                        std::to_string(who.user_id), std::to_string(*id)}),
+        [who](result_set& rs) {
+          if (rs.rows.empty())
+            return http_response::error(404, "Resource could not be found");
+          if (rs.field(0, "allowed").text != "t")
+            return not_admin();
+          return http_response::json(200, inbox_json(rs, 0, who.administrator).dump());
+        },
+        respond);
+    });
+  });
+
+  routes.add("POST", base + "/inboxes", [ctx](http_request& req, responder respond) {
+    auto body = body_of(req, respond);
+    if (!body)
+      return;
+    auto name = body->value("name", std::string{});
+    if (name.empty())
+      return respond(http_response::error(422, "Name can't be blank"));
+    json channel = body->contains("channel") && (*body)["channel"].is_object() ? (*body)["channel"]
+                                                                               : json::object();
+    if (channel.value("type", std::string{"api"}) != "api")
+      return respond(http_response::error(422, "only API channels are supported"));
+    std::optional<std::string> webhook;
+    if (channel.contains("webhook_url") && channel["webhook_url"].is_string())
+      webhook = channel["webhook_url"].get<std::string>();
+    if (webhook && !webhook->empty() && webhook->rfind("http://", 0) != 0
+        && webhook->rfind("https://", 0) != 0)
+      return respond(http_response::error(422, "Webhook url is invalid"));
+    bool auto_assign = body->value("enable_auto_assignment", true);
+    bool lock = body->value("lock_to_single_conversation", false);
+    with_account_user(ctx, req, respond, [=](caller who) {
+      if (!who.administrator)
+        return respond(not_admin());
+      auto sql
+        = "WITH ch AS (INSERT INTO channel_api (account_id, webhook_url, identifier, hmac_token, "
+          "secret, created_at, updated_at) VALUES ($1, NULLIF($2, ''), $3, $4, $5, now() AT TIME "
+          "ZONE 'utc', now() AT TIME ZONE 'utc') RETURNING *), i AS (INSERT INTO inboxes "
+          "(channel_id, account_id, name, channel_type, enable_auto_assignment, "
+          "lock_to_single_conversation, created_at, updated_at) SELECT ch.id, $1, $6, "
+          "'Channel::Api', $7, $8, now() AT TIME ZONE 'utc', now() AT TIME ZONE 'utc' FROM ch "
+          "RETURNING *) SELECT " INBOX_COLUMNS " FROM i, ch";
+      write(
+        ctx,
+        persistence::write_command{{make_statement(
+          sql, {std::to_string(who.account_id), webhook, secure_token(), secure_token(),
+                secure_token(), name, auto_assign ? "true" : "false", lock ? "true" : "false"})}},
+        [](persistence::write_result& res) {
+          return http_response::json(200, inbox_json(res.results.at(0), 0, true).dump());
+        },
+        respond);
+    });
+  });
+
+  routes.add("GET", base + "/inbox_members/:inbox_id", [ctx](http_request& req, responder respond) {
+    auto inbox = id_param(req, "inbox_id");
+    with_account_user(ctx, req, respond, [ctx, respond, inbox](caller who) {
+      if (!inbox)
+        return respond(http_response::error(404, "Resource could not be found"));
+      query(
+        ctx, make_statement(members_sql, {std::to_string(who.account_id), std::to_string(*inbox)}),
+        [](result_set& rs) {
+          json payload = json::array();
+          for (size_t i = 0; i < rs.rows.size(); ++i)
+            payload.push_back(agent_json(rs, i));
+          return http_response::json(200, json{{"payload", payload}}.dump());
+        },
+        respond);
+    });
+  });
+
+  auto change_members = [ctx](bool add) {
+    return [ctx, add](http_request& req, responder respond) {
+      auto body = body_of(req, respond);
+      if (!body)
+        return;
+      int64_t inbox = body->contains("inbox_id") && (*body)["inbox_id"].is_number_integer()
+                        ? (*body)["inbox_id"].get<int64_t>()
+                        : 0;
+      auto ids = user_ids_of(*body);
+      with_account_user(ctx, req, respond, [ctx, respond, add, inbox, ids](caller who) {
+        if (!who.administrator)
+          return respond(not_admin());
+        auto account = std::to_string(who.account_id);
+        auto sql = add ? "WITH ok AS (SELECT id FROM inboxes WHERE id = $2 AND account_id = $1), "
+                         "ins AS (INSERT INTO inbox_members (user_id, inbox_id, created_at, "
+                         "updated_at) SELECT u, $2, now() AT TIME ZONE 'utc', now() AT TIME ZONE "
+                         "'utc' FROM unnest($3::bigint[]) u, ok WHERE EXISTS (SELECT 1 FROM "
+                         "account_users au WHERE au.user_id = u AND au.account_id = $1) ON "
+                         "CONFLICT (inbox_id, user_id) DO NOTHING RETURNING user_id) SELECT "
+                         "i.user_id, u.name, (SELECT count(*) FROM ok) AS inbox_found FROM ins i "
+                         "JOIN users u ON u.id = i.user_id"
+                       : "WITH ok AS (SELECT id FROM inboxes WHERE id = $2 AND account_id = $1), "
+                         "del AS (DELETE FROM inbox_members WHERE inbox_id IN (SELECT id FROM ok) "
+                         "AND user_id = ANY ($3::bigint[]) RETURNING user_id) SELECT d.user_id, "
+                         "u.name, (SELECT count(*) FROM ok) AS inbox_found FROM del d JOIN users "
+                         "u ON u.id = d.user_id";
+        write(
+          ctx,
+          persistence::write_command{
+            {make_statement(sql, {account, std::to_string(inbox), id_array(ids)}),
+             make_statement("SELECT count(*) AS found FROM inboxes WHERE id = $2 AND account_id "
+                            "= $1",
+                            {account, std::to_string(inbox)}),
+             make_statement(members_sql, {account, std::to_string(inbox)})}},
+          [ctx, add, inbox, who](persistence::write_result& res) {
+            if (res.results.at(1).field(0, "found").text == "0")
+              return http_response::error(404, "Resource could not be found");
+            std::vector<std::pair<int64_t, std::string>> changed;
+            const auto& rs = res.results.at(0);
+            for (size_t i = 0; i < rs.rows.size(); ++i)
+              changed.emplace_back(std::stoll(rs.field(i, "user_id").text),
+                                   rs.field(i, "name").text);
+            notify_members(ctx, who.account_id, inbox, changed, add);
+            if (!add)
+              return http_response::json(200, "");
+            json payload = json::array();
+            for (size_t i = 0; i < res.results.at(2).rows.size(); ++i)
+              payload.push_back(agent_json(res.results.at(2), i));
+            return http_response::json(200, json{{"payload", payload}}.dump());
+          },
+          respond);
+      });
+    };
+  };
+  routes.add("POST", base + "/inbox_members", change_members(true));
+  routes.add("DELETE", base + "/inbox_members", change_members(false));
+
+  routes.add("POST", base + "/contacts", [ctx](http_request& req, responder respond) {
+    auto body = body_of(req, respond);
+    if (!body)
+      return;
+    auto str = [&](const char* key) -> std::optional<std::string> {
+      if (body->contains(key) && (*body)[key].is_string()
+          && !(*body)[key].get<std::string>().empty())
+        return (*body)[key].get<std::string>();
+      return std::nullopt;
+    };
+    auto email = str("email");
+    if (email && email->find('@') == std::string::npos)
+      return respond(http_response::error(422, "Email Invalid email"));
+    auto phone = str("phone_number");
+    if (phone
+        && (phone->size() < 3 || (*phone)[0] != '+'
+            || phone->find_first_not_of("0123456789", 1) != std::string::npos))
+      return respond(http_response::error(422, "Phone number should be in e164 format"));
+    int64_t inbox = body->contains("inbox_id") && (*body)["inbox_id"].is_number_integer()
+                      ? (*body)["inbox_id"].get<int64_t>()
+                      : 0;
+    auto name = str("name").value_or("");
+    auto identifier = str("identifier");
+    auto source_id = str("source_id");
+    with_account_user(ctx, req, respond, [=](caller who) {
+      auto sql
+        = "WITH c AS (INSERT INTO contacts (name, email, phone_number, identifier, account_id, "
+          "created_at, updated_at) VALUES ($1, lower($2), $3, $4, $5, now() AT TIME ZONE 'utc', "
+          "now() AT TIME ZONE 'utc') RETURNING *), ci AS (INSERT INTO contact_inboxes "
+          "(contact_id, inbox_id, source_id, pubsub_token, created_at, updated_at) SELECT c.id, "
+          "$6, coalesce($7, gen_random_uuid()::text), encode(gen_random_bytes(18), 'base64'), "
+          "now() AT TIME ZONE 'utc', now() AT TIME ZONE 'utc' FROM c WHERE $6::bigint <> 0 AND "
+          "EXISTS (SELECT 1 FROM inboxes WHERE id = $6 AND account_id = $5) RETURNING *) SELECT "
+          "c.id, c.name, c.email, c.phone_number, c.identifier, messenger_us(c.created_at) AS "
+          "created_at, ci.source_id, ci.pubsub_token, ci.inbox_id FROM c LEFT JOIN ci ON true";
+      write(
+        ctx,
+        persistence::write_command{
+          {make_statement(sql, {name, email, phone, identifier, std::to_string(who.account_id),
+                                std::to_string(inbox), source_id})}},
+        [](persistence::write_result& res) {
+          const auto& rs = res.results.at(0);
+          auto f = [&](const char* c) { return rs.field(0, c); };
+          json contact = {{"id", std::stoll(f("id").text)},
+                          {"name", f("name").text},
+                          {"email", opt_text(f("email"))},
+                          {"phone_number", opt_text(f("phone_number"))},
+                          {"identifier", opt_text(f("identifier"))},
+                          {"blocked", false},
+                          {"thumbnail", ""},
+                          {"additional_attributes", json::object()},
+                          {"custom_attributes", json::object()},
+                          {"availability_status", "offline"},
+                          {"created_at", std::stoll(f("created_at").text) / 1000000}};
+          json contact_inbox = nullptr;
+          if (!f("source_id").is_null)
+            contact_inbox = {{"source_id", f("source_id").text},
+                             {"pubsub_token", f("pubsub_token").text},
+                             {"inbox", {{"id", std::stoll(f("inbox_id").text)}}}};
+          return http_response::json(
+            200,
+            json{{"payload", {{"contact", contact}, {"contact_inbox", contact_inbox}}}}.dump());
+        },
+        respond);
+    });
+  });
+}
+
+} // namespace messenger::net::api
