@@ -82,6 +82,15 @@ void write(const context& ctx, persistence::write_command cmd,
     std::move(cmd));
 }
 
+std::optional<nlohmann::json> body_of(const http_request& req, const responder& respond) {
+  auto doc = nlohmann::json::parse(req.body.empty() ? std::string{"{}"} : req.body, nullptr, false);
+  if (doc.is_discarded() || !doc.is_object()) {
+    respond(http_response::error(422, "the request body must be a JSON object"));
+    return std::nullopt;
+  }
+  return doc;
+}
+
 std::string sha256_hex(const std::string& text) {
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int length = 0;

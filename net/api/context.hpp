@@ -5,7 +5,10 @@
 
 #include <caf/fwd.hpp>
 
+#include <nlohmann/json.hpp>
+
 #include <functional>
+#include <optional>
 #include <string>
 
 namespace messenger::net::api {
@@ -36,6 +39,10 @@ void query(const context& ctx, persistence::statement stmt,
 /// Commits a write command; `ok` builds the response from the committed result.
 void write(const context& ctx, persistence::write_command cmd,
            std::function<http_response(persistence::write_result&)> ok, responder respond);
+
+/// Parses the request body as a JSON object (an empty body is `{}`), or answers 422 with
+/// Chatwoot's error shape and returns nothing.
+std::optional<nlohmann::json> body_of(const http_request& req, const responder& respond);
 
 /// Lower-case hex SHA-256 (access tokens are stored as digests, never in clear).
 std::string sha256_hex(const std::string& text);

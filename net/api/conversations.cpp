@@ -86,15 +86,6 @@ actors::performer performer_of(const caller& who) {
   return {"User", who.user_id, who.name, who.administrator};
 }
 
-std::optional<json> body_of(const http_request& req, const responder& respond) {
-  auto doc = json::parse(req.body.empty() ? std::string{"{}"} : req.body, nullptr, false);
-  if (doc.is_discarded() || !doc.is_object()) {
-    respond(http_response::error(422, "the request body must be a JSON object"));
-    return std::nullopt;
-  }
-  return doc;
-}
-
 std::optional<int32_t> priority_of(const json& body, bool& valid) {
   valid = true;
   if (!body.contains("priority") || body["priority"].is_null())

@@ -73,15 +73,6 @@ constexpr const char* members_sql
     "JOIN account_users au ON au.user_id = u.id AND au.account_id = $1 WHERE m.inbox_id = $2 "
     "ORDER BY m.id";
 
-std::optional<json> body_of(const http_request& req, const responder& respond) {
-  auto doc = json::parse(req.body.empty() ? std::string{"{}"} : req.body, nullptr, false);
-  if (doc.is_discarded() || !doc.is_object()) {
-    respond(http_response::error(422, "the request body must be a JSON object"));
-    return std::nullopt;
-  }
-  return doc;
-}
-
 http_response not_admin() {
   return http_response::error(401, "You are not authorized to do this action");
 }

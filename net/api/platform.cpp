@@ -77,16 +77,6 @@ json user_json(const result_set& rs, const std::string& access_token, size_t row
           {"accounts", accounts.is_array() ? accounts : json::array()}};
 }
 
-/// Parses the body as a JSON object, or answers 422 (Chatwoot's ParameterMissing shape).
-std::optional<json> body_object(const http_request& req, const responder& respond) {
-  auto doc = json::parse(req.body.empty() ? std::string{"{}"} : req.body, nullptr, false);
-  if (doc.is_discarded() || !doc.is_object()) {
-    respond(http_response::error(422, "the request body must be a JSON object"));
-    return std::nullopt;
-  }
-  return doc;
-}
-
 std::string str_or_empty(const json& doc, const char* key) {
   return doc.contains(key) && doc[key].is_string() ? doc[key].get<std::string>() : std::string{};
 }
@@ -133,7 +123,7 @@ void add_platform_routes(router& routes, const context& ctx) {
 
   routes.add(
     "POST", base + "/accounts", platform_only(ctx, [ctx](http_request& req, responder respond) {
-      auto body = body_object(req, respond);
+      auto body = body_of(req, respond);
       if (!body)
         return;
       auto name = str_or_empty(*body, "name");
@@ -170,7 +160,7 @@ void add_platform_routes(router& routes, const context& ctx) {
     "PATCH", base + "/accounts/:account_id",
     platform_only(ctx, [ctx, not_found](http_request& req, responder respond) {
       auto id = id_param(req, "account_id");
-      auto body = body_object(req, respond);
+      auto body = body_of(req, respond);
       if (!body)
         return;
       if (!id)
@@ -217,7 +207,7 @@ void add_platform_routes(router& routes, const context& ctx) {
 
   routes.add(
     "POST", base + "/users", platform_only(ctx, [ctx](http_request& req, responder respond) {
-      auto body = body_object(req, respond);
+      auto body = body_of(req, respond);
       if (!body)
         return;
       auto name = str_or_empty(*body, "name");
@@ -266,7 +256,7 @@ void add_platform_routes(router& routes, const context& ctx) {
     "PATCH", base + "/users/:id",
     platform_only(ctx, [ctx, not_found](http_request& req, responder respond) {
       auto id = id_param(req, "id");
-      auto body = body_object(req, respond);
+      auto body = body_of(req, respond);
       if (!body)
         return;
       if (!id)
@@ -337,7 +327,7 @@ void add_platform_routes(router& routes, const context& ctx) {
   routes.add("POST", base + "/accounts/:account_id/account_users",
              platform_only(ctx, [ctx, account_users_json](http_request& req, responder respond) {
                auto id = id_param(req, "account_id");
-               auto body = body_object(req, respond);
+               auto body = body_of(req, respond);
                if (!body)
                  return;
                if (!id)
@@ -365,7 +355,7 @@ void add_platform_routes(router& routes, const context& ctx) {
   routes.add("DELETE", base + "/accounts/:account_id/account_users",
              platform_only(ctx, [ctx](http_request& req, responder respond) {
                auto id = id_param(req, "account_id");
-               auto body = body_object(req, respond);
+               auto body = body_of(req, respond);
                if (!body)
                  return;
                if (!id || !body->contains("user_id") || !(*body)["user_id"].is_number_integer())
