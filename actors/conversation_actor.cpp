@@ -201,6 +201,30 @@ conversation_write write_of(pointer self) {
   return w;
 }
 
+/// An event to publish after a commit: its name and the activity text its data carries.
+struct after_commit_event {
+  std::string name;
+  std::string activity;
+};
+
+/// Commits `write`, then publishes `events` in order (conversation JSON as data, `by` as
+/// performer) and answers the committed row.
+caf::result<conversation_row> commit_row(pointer self, conversation_write write,
+                                         const performer& by,
+                                         std::vector<after_commit_event> events = {}) {
+  auto promise = self->make_response_promise<conversation_row>();
+  commit(self, std::move(write), promise,
+         [=](message_row&, caf::typed_response_promise<conversation_row>& rp) {
+           auto row = self->state.row;
+           auto unread = domain::unread_count(self->state.conv);
+           for (const auto& ev : events)
+             publish(self,
+                     make_event(self, ev.name, conversation_json(row, unread, ev.activity), by));
+           rp.deliver(row);
+         });
+  return promise;
+}
+
 caf::result<conversation_row> change_status_now(pointer self, const status_command& cmd) {
   auto& st = self->state;
   auto now = now_of(self);
@@ -349,17 +373,7 @@ conversation_actor::behavior_type conversation(pointer self, conversation_row in
         return current_row(self);
       auto activity
         = by.name.empty() ? std::string{} : domain::priority_activity(before, next, by.name);
-      auto promise = self->make_response_promise<conversation_row>();
-      commit(self, write_of(self), promise,
-             [=](message_row&, caf::typed_response_promise<conversation_row>& rp) {
-               auto row = self->state.row;
-               publish(self, make_event(self, "conversation.updated",
-                                        conversation_json(
-                                          row, domain::unread_count(self->state.conv), activity),
-                                        by));
-               rp.deliver(row);
-             });
-      return promise;
+      return commit_row(self, write_of(self), by, {{"conversation.updated", activity}});
     },
     [=](assign_atom, int64_t assignee, std::string& assignee_name,
         performer& by) -> caf::result<conversation_row> {
@@ -378,18 +392,8 @@ conversation_actor::behavior_type conversation(pointer self, conversation_row in
             ? std::string{}
             : domain::assignment_activity(next ? assignee_name : std::string{},
                                           next && by.type == "User" && by.id == *next, by.name);
-      auto promise = self->make_response_promise<conversation_row>();
-      commit(self, write_of(self), promise,
-             [=](message_row&, caf::typed_response_promise<conversation_row>& rp) {
-               auto row = self->state.row;
-               auto unread = domain::unread_count(self->state.conv);
-               publish(self, make_event(self, "assignee.changed",
-                                        conversation_json(row, unread, activity), by));
-               publish(self, make_event(self, "conversation.updated",
-                                        conversation_json(row, unread), by));
-               rp.deliver(row);
-             });
-      return promise;
+      return commit_row(self, write_of(self), by,
+                        {{"assignee.changed", activity}, {"conversation.updated", {}}});
     },
     [=](auto_assign_atom, int64_t agent, std::string& agent_name,
         int64_t expected) -> caf::result<bool> {
@@ -420,38 +424,20 @@ conversation_actor::behavior_type conversation(pointer self, conversation_row in
       touch(self);
       auto update = domain::agent_seen(self->state.conv, user_id, now_of(self));
       if (!update.agent_changed && !update.assignee_changed)
-        return current_row(self); // throttled: nothing to write
-      auto promise = self->make_response_promise<conversation_row>();
-      commit(self, write_of(self), promise,
-             [=](message_row&, caf::typed_response_promise<conversation_row>& rp) {
-               rp.deliver(self->state.row);
-             });
-      return promise;
+        return current_row(self);                           // throttled: nothing to write
+      return commit_row(self, write_of(self), performer{}); // no event (update_columns)
     },
     [=](contact_seen_atom) -> caf::result<conversation_row> {
       touch(self);
       domain::contact_seen(self->state.conv, now_of(self));
-      auto promise = self->make_response_promise<conversation_row>();
-      commit(self, write_of(self), promise,
-             [=](message_row&, caf::typed_response_promise<conversation_row>& rp) {
-               auto row = self->state.row;
-               publish(self,
-                       make_event(self, "conversation.read",
-                                  conversation_json(row, domain::unread_count(self->state.conv)),
-                                  performer{"Contact", row.contact_id, {}, false}));
-               rp.deliver(row);
-             });
-      return promise;
+      return commit_row(self, write_of(self),
+                        performer{"Contact", self->state.row.contact_id, {}, false},
+                        {{"conversation.read", {}}});
     },
     [=](unread_atom) -> caf::result<conversation_row> {
       touch(self);
       domain::mark_unread(self->state.conv);
-      auto promise = self->make_response_promise<conversation_row>();
-      commit(self, write_of(self), promise,
-             [=](message_row&, caf::typed_response_promise<conversation_row>& rp) {
-               rp.deliver(self->state.row);
-             });
-      return promise;
+      return commit_row(self, write_of(self), performer{});
     },
     [=](typing_atom, bool on, bool is_private, performer& by) -> bool {
       touch(self);
@@ -473,16 +459,7 @@ conversation_actor::behavior_type conversation(pointer self, conversation_row in
       auto write = write_of(self);
       write.conversation.labels = labels;
       write.labels_changed = true;
-      auto promise = self->make_response_promise<conversation_row>();
-      commit(self, std::move(write), promise,
-             [=](message_row&, caf::typed_response_promise<conversation_row>& rp) {
-               auto row = self->state.row;
-               publish(self, make_event(
-                               self, "conversation.updated",
-                               conversation_json(row, domain::unread_count(self->state.conv)), by));
-               rp.deliver(row);
-             });
-      return promise;
+      return commit_row(self, std::move(write), by, {{"conversation.updated", {}}});
     },
     [=](attributes_atom, std::string& json_object, performer& by) -> caf::result<conversation_row> {
       // POST .../custom_attributes replaces the whole hash (a JSON object).
@@ -495,16 +472,7 @@ conversation_actor::behavior_type conversation(pointer self, conversation_row in
         return current_row(self);
       auto write = write_of(self);
       write.conversation.custom_attributes = *canonical;
-      auto promise = self->make_response_promise<conversation_row>();
-      commit(self, std::move(write), promise,
-             [=](message_row&, caf::typed_response_promise<conversation_row>& rp) {
-               auto row = self->state.row;
-               publish(self, make_event(
-                               self, "conversation.updated",
-                               conversation_json(row, domain::unread_count(self->state.conv)), by));
-               rp.deliver(row);
-             });
-      return promise;
+      return commit_row(self, std::move(write), by, {{"conversation.updated", {}}});
     },
     [=](get_atom) -> conversation_row {
       touch(self);

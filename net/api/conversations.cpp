@@ -28,6 +28,7 @@ struct target {
   int64_t conversation_id = 0;
   int64_t inbox_id = 0;
   int64_t contact_id = 0;
+  int64_t display_id = 0;
 };
 
 http_response json_ok(const json& j) {
@@ -44,7 +45,7 @@ void with_conversation(const context& ctx, const http_request& req, const respon
     if (!display)
       return respond(http_response::error(404, "Resource could not be found"));
     auto stmt = make_statement(
-      "SELECT c.id, c.inbox_id, coalesce(c.contact_id, 0) AS contact_id, "
+      "SELECT c.id, c.display_id, c.inbox_id, coalesce(c.contact_id, 0) AS contact_id, "
       "($3 OR EXISTS (SELECT 1 FROM inbox_members m WHERE m.inbox_id = c.inbox_id AND m.user_id "
       "= $4) OR EXISTS (SELECT 1 FROM team_members t WHERE t.team_id = c.team_id AND t.user_id = "
       "$4)) AS allowed FROM conversations c WHERE c.account_id = $1 AND c.display_id = $2",
@@ -58,7 +59,8 @@ void with_conversation(const context& ctx, const http_request& req, const respon
         if (rs.field(0, "allowed").text != "t")
           return http_response::error(401, "You are not authorized to do this action");
         target t{who, std::stoll(rs.field(0, "id").text), std::stoll(rs.field(0, "inbox_id").text),
-                 std::stoll(rs.field(0, "contact_id").text)};
+                 std::stoll(rs.field(0, "contact_id").text),
+                 std::stoll(rs.field(0, "display_id").text)};
         next(t);
         return deferred();
       },
@@ -164,7 +166,8 @@ actors::message_row message_from(const result_set& rs, size_t i) {
 /// Creates a message through the conversation actor. A source_id or echo_id the inbox
 /// already holds returns the stored message (200) and creates nothing.
 void create_message(const context& ctx, const target& t, actors::message_command cmd,
-                    int64_t display_id, const responder& respond) {
+                    const responder& respond) {
+  auto display_id = t.display_id;
   auto key_sql = make_statement(
     "SELECT id, content, account_id, inbox_id, message_type, content_type, "
     "coalesce(content_attributes, '{}')::text AS content_attributes, "
@@ -472,15 +475,7 @@ void add_conversation_routes(router& routes, const context& ctx) {
         cmd.message.sender_id = t.who.user_id;
       }
       cmd.by = performer_of(t.who);
-      query(
-        ctx,
-        make_statement("SELECT display_id FROM conversations WHERE id = $1",
-                       {std::to_string(t.conversation_id)}),
-        [ctx, t, cmd, respond](result_set& rs) -> http_response {
-          create_message(ctx, t, cmd, std::stoll(rs.field(0, "display_id").text), respond);
-          return deferred();
-        },
-        pass_on(respond));
+      create_message(ctx, t, cmd, respond);
     });
   });
 }
