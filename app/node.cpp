@@ -6,6 +6,7 @@
 #include "actors/system_config.hpp"
 #include "cluster/membership.hpp"
 #include "common/log.hpp"
+#include "net/api/contacts.hpp"
 #include "net/api/conversation_list.hpp"
 #include "net/api/conversations.hpp"
 #include "net/api/inboxes.hpp"
@@ -115,12 +116,14 @@ expected<uint16_t> node::start() {
   st.membership = cluster::spawn_membership(*st.sys, st.writer, mopts);
   net::add_health_routes(st.routes,
                          {st.sys.get(), st.reader, st.membership, st.migrations_applied});
-  net::api::context api{st.sys.get(), st.reader, st.writer, st.registry, st.cfg.platform_token};
+  net::api::context api{st.sys.get(),          st.reader,    st.writer, st.registry,
+                        st.cfg.platform_token, st.dispatcher};
   net::api::add_platform_routes(st.routes, api);
   net::api::add_profile_routes(st.routes, api);
   net::api::add_conversation_list_routes(st.routes, api);
   net::api::add_conversation_routes(st.routes, api);
   net::api::add_inbox_routes(st.routes, api);
+  net::api::add_contact_routes(st.routes, api);
   st.server->run(); // every route is registered: start serving
 
   caf::scoped_actor self{*st.sys};

@@ -91,6 +91,61 @@ std::optional<nlohmann::json> body_of(const http_request& req, const responder& 
   return doc;
 }
 
+void publish(const context& ctx, actors::domain_event ev) {
+  caf::anon_send(ctx.dispatcher, actors::publish_atom_v, std::move(ev));
+}
+
+std::optional<std::string> string_field(const nlohmann::json& body, const char* key) {
+  auto it = body.find(key);
+  if (it == body.end() || !it->is_string() || it->get_ref<const std::string&>().empty())
+    return std::nullopt;
+  return it->get<std::string>();
+}
+
+std::optional<int64_t> int_field(const nlohmann::json& body, const char* key) {
+  auto it = body.find(key);
+  if (it == body.end())
+    return std::nullopt;
+  if (it->is_number_integer())
+    return it->get<int64_t>();
+  if (it->is_string()) {
+    const auto& s = it->get_ref<const std::string&>();
+    if (!s.empty() && s.size() < 19 && s.find_first_not_of("0123456789") == std::string::npos)
+      return std::stoll(s);
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string> query_param(const http_request& req, const char* key) {
+  auto it = req.query.find(key);
+  if (it == req.query.end() || it->second.empty())
+    return std::nullopt;
+  return it->second;
+}
+
+std::optional<int64_t> page_param(const http_request& req, std::string& problem) {
+  auto page = query_param(req, "page");
+  if (!page)
+    return 1;
+  if (page->size() > 6 || page->find_first_not_of("0123456789") != std::string::npos
+      || std::stoll(*page) < 1) {
+    problem = "page must be a positive number";
+    return std::nullopt;
+  }
+  return std::stoll(*page);
+}
+
+std::string id_array(const std::vector<int64_t>& ids) {
+  std::string out = "{";
+  for (size_t i = 0; i < ids.size(); ++i) {
+    if (i > 0)
+      out += ',';
+    out += std::to_string(ids[i]);
+  }
+  out += '}';
+  return out;
+}
+
 std::string sha256_hex(const std::string& text) {
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int length = 0;

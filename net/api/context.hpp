@@ -10,6 +10,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace messenger::net::api {
 
@@ -20,6 +21,7 @@ struct context {
   actors::writer_actor writer;
   actors::registry_actor registry;
   std::string platform_token;
+  actors::dispatcher_actor dispatcher;
 };
 
 /// errc / caf::error -> HTTP status + Chatwoot's {"error": ...} body.
@@ -43,6 +45,25 @@ void write(const context& ctx, persistence::write_command cmd,
 /// Parses the request body as a JSON object (an empty body is `{}`), or answers 422 with
 /// Chatwoot's error shape and returns nothing.
 std::optional<nlohmann::json> body_of(const http_request& req, const responder& respond);
+
+/// Hands an event (of something already committed) to the dispatcher.
+void publish(const context& ctx, actors::domain_event ev);
+
+/// A non-empty string member of a JSON object, or nothing (absent, null, other types).
+std::optional<std::string> string_field(const nlohmann::json& body, const char* key);
+
+/// An integer member of a JSON object (a number or a string of digits), or nothing.
+std::optional<int64_t> int_field(const nlohmann::json& body, const char* key);
+
+/// A non-empty query parameter, or nothing.
+std::optional<std::string> query_param(const http_request& req, const char* key);
+
+/// `?page=` as a 1-based page number (default 1); nothing, with `problem` set, when it is not
+/// a positive number below one million.
+std::optional<int64_t> page_param(const http_request& req, std::string& problem);
+
+/// "{1,2,3}": a PostgreSQL array literal of ids.
+std::string id_array(const std::vector<int64_t>& ids);
 
 /// Lower-case hex SHA-256 (access tokens are stored as digests, never in clear).
 std::string sha256_hex(const std::string& text);

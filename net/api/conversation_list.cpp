@@ -37,7 +37,7 @@ struct list_params {
   std::optional<std::string> inbox_id;
   std::optional<std::string> label;
   std::optional<std::string> q;
-  int page = 1;
+  int64_t page = 1;
 };
 
 std::optional<list_params> parse_params(const http_request& req, std::string& problem) {
@@ -74,13 +74,10 @@ std::optional<list_params> parse_params(const http_request& req, std::string& pr
   if (!p.label)
     p.label = get("labels");
   p.q = get("q");
-  if (auto page = get("page")) {
-    if (!digits(*page) || std::stoi(*page) < 1) {
-      problem = "page must be a positive number";
-      return std::nullopt;
-    }
-    p.page = std::stoi(*page);
-  }
+  auto page = page_param(req, problem);
+  if (!page)
+    return std::nullopt;
+  p.page = *page;
   return p;
 }
 
@@ -162,7 +159,7 @@ void add_conversation_list_routes(router& routes, const context& ctx) {
             [meta](result_set& rs) {
               json payload = json::array();
               for (size_t i = 0; i < rs.rows.size(); ++i)
-                payload.push_back(conversation_body(conversation_from_row(rs, i)));
+                payload.push_back(conversation_body(rs, i));
               return http_response::json(
                 200, json{{"data", {{"meta", meta}, {"payload", payload}}}}.dump());
             },
@@ -177,7 +174,7 @@ void add_conversation_list_routes(router& routes, const context& ctx) {
     auto body = json::parse(req.body.empty() ? std::string{"{}"} : req.body, nullptr, false);
     if (body.is_discarded() || !body.is_object())
       return respond(http_response::error(422, "the request body must be a JSON object"));
-    auto int_field = [&](const char* key) -> int64_t {
+    auto number = [&](const char* key) -> int64_t {
       if (!body.contains(key))
         return 0;
       if (body[key].is_number_integer())
@@ -187,8 +184,8 @@ void add_conversation_list_routes(router& routes, const context& ctx) {
         return std::stoll(body[key].get<std::string>());
       return -1;
     };
-    auto inbox_id = int_field("inbox_id");
-    auto contact_id = int_field("contact_id");
+    auto inbox_id = number("inbox_id");
+    auto contact_id = number("contact_id");
     auto source_id = body.value("source_id", std::string{});
     if (inbox_id < 0 || contact_id < 0)
       return respond(http_response::error(422, "inbox_id and contact_id must be numbers"));
@@ -204,8 +201,8 @@ void add_conversation_list_routes(router& routes, const context& ctx) {
     }
     if (body.contains("snoozed_until") && body["snoozed_until"].is_number_integer())
       templ.snoozed_until = body["snoozed_until"].get<int64_t>() * 1000000;
-    templ.assignee_id = std::max<int64_t>(0, int_field("assignee_id"));
-    templ.team_id = std::max<int64_t>(0, int_field("team_id"));
+    templ.assignee_id = std::max<int64_t>(0, number("assignee_id"));
+    templ.team_id = std::max<int64_t>(0, number("team_id"));
     if (body.contains("custom_attributes") && body["custom_attributes"].is_object())
       templ.custom_attributes = body["custom_attributes"].dump();
     if (body.contains("additional_attributes") && body["additional_attributes"].is_object())
@@ -251,7 +248,7 @@ void add_conversation_list_routes(router& routes, const context& ctx) {
                 *sys, in, timeout,
                 [=](actors::conversation_row& created) {
                   if (!first_message)
-                    return respond(http_response::json(200, conversation_body(created).dump()));
+                    return respond_conversation(ctx, created, respond);
                   actors::message_command cmd;
                   cmd.message.content = *first_message;
                   cmd.message.message_type = 1;
@@ -266,8 +263,8 @@ void add_conversation_list_routes(router& routes, const context& ctx) {
                         [=](actors::message_row&) {
                           ask(
                             *sys, conv, timeout,
-                            [respond](actors::conversation_row& row) {
-                              respond(http_response::json(200, conversation_body(row).dump()));
+                            [ctx, respond](actors::conversation_row& row) {
+                              respond_conversation(ctx, row, respond);
                             },
                             fail, actors::get_atom_v);
                         },

@@ -227,8 +227,9 @@ void create_message(const context& ctx, const target& t, actors::message_command
 } // namespace
 
 void add_conversation_routes(router& routes, const context& ctx) {
-  auto row_reply = [](responder respond) {
-    return [respond](actors::conversation_row& row) { respond(json_ok(conversation_body(row))); };
+  auto row_reply = [ctx](responder respond) {
+    return
+      [ctx, respond](actors::conversation_row& row) { respond_conversation(ctx, row, respond); };
   };
 
   routes.add("GET", path_of(""), [ctx, row_reply](http_request& req, responder respond) {
@@ -250,8 +251,10 @@ void add_conversation_routes(router& routes, const context& ctx) {
       with_conversation(ctx, req, respond, [ctx, respond, prio, patch](target t) {
         ask_conversation(
           ctx, t.conversation_id, respond,
-          [respond, patch](actors::conversation_row& row) {
-            respond(patch ? json_ok(conversation_body(row)) : http_response::json(200, ""));
+          [ctx, respond, patch](actors::conversation_row& row) {
+            if (patch)
+              return respond_conversation(ctx, row, respond);
+            respond(http_response::json(200, ""));
           },
           actors::priority_atom_v, *prio, performer_of(t.who));
       });

@@ -51,25 +51,12 @@ json inbox_json(const result_set& rs, size_t i, bool administrator) {
 }
 
 json agent_json(const result_set& rs, size_t i) {
-  auto f = [&](const char* c) { return rs.field(i, c); };
-  static const char* availability[] = {"online", "offline", "busy"};
-  auto avail = std::stoi(f("availability").text);
-  return {{"id", std::stoll(f("id").text)},
-          {"account_id", std::stoll(f("account_id").text)},
-          {"availability_status", availability[avail >= 0 && avail <= 2 ? avail : 1]},
-          {"auto_offline", f("auto_offline").text == "t"},
-          {"confirmed", true},
-          {"email", f("email").text},
-          {"provider", "email"},
-          {"available_name", f("name").text},
-          {"name", f("name").text},
-          {"role", f("role").text == "1" ? "administrator" : "agent"},
-          {"thumbnail", ""}};
+  return json::parse(rs.field(i, "agent").text);
 }
 
 constexpr const char* members_sql
-  = "SELECT u.id, u.name, coalesce(u.email, '') AS email, au.account_id, au.role, "
-    "au.availability, au.auto_offline FROM inbox_members m JOIN users u ON u.id = m.user_id "
+  = "SELECT messenger_agent_json(u, au)::text AS agent FROM inbox_members m JOIN users u ON "
+    "u.id = m.user_id "
     "JOIN account_users au ON au.user_id = u.id AND au.account_id = $1 WHERE m.inbox_id = $2 "
     "ORDER BY m.id";
 
@@ -107,17 +94,6 @@ std::vector<int64_t> user_ids_of(const json& body) {
       if (v.is_number_integer())
         ids.push_back(v.get<int64_t>());
   return ids;
-}
-
-std::string id_array(const std::vector<int64_t>& ids) {
-  std::string out = "{";
-  for (size_t i = 0; i < ids.size(); ++i) {
-    if (i > 0)
-      out += ',';
-    out += std::to_string(ids[i]);
-  }
-  out += '}';
-  return out;
 }
 
 } // namespace
@@ -284,73 +260,6 @@ void add_inbox_routes(router& routes, const context& ctx) {
   };
   routes.add("POST", base + "/inbox_members", change_members(true));
   routes.add("DELETE", base + "/inbox_members", change_members(false));
-
-  routes.add("POST", base + "/contacts", [ctx](http_request& req, responder respond) {
-    auto body = body_of(req, respond);
-    if (!body)
-      return;
-    auto str = [&](const char* key) -> std::optional<std::string> {
-      if (body->contains(key) && (*body)[key].is_string()
-          && !(*body)[key].get<std::string>().empty())
-        return (*body)[key].get<std::string>();
-      return std::nullopt;
-    };
-    auto email = str("email");
-    if (email && email->find('@') == std::string::npos)
-      return respond(http_response::error(422, "Email Invalid email"));
-    auto phone = str("phone_number");
-    if (phone
-        && (phone->size() < 3 || (*phone)[0] != '+'
-            || phone->find_first_not_of("0123456789", 1) != std::string::npos))
-      return respond(http_response::error(422, "Phone number should be in e164 format"));
-    int64_t inbox = body->contains("inbox_id") && (*body)["inbox_id"].is_number_integer()
-                      ? (*body)["inbox_id"].get<int64_t>()
-                      : 0;
-    auto name = str("name").value_or("");
-    auto identifier = str("identifier");
-    auto source_id = str("source_id");
-    with_account_user(ctx, req, respond, [=](caller who) {
-      auto sql
-        = "WITH c AS (INSERT INTO contacts (name, email, phone_number, identifier, account_id, "
-          "created_at, updated_at) VALUES ($1, lower($2), $3, $4, $5, now() AT TIME ZONE 'utc', "
-          "now() AT TIME ZONE 'utc') RETURNING *), ci AS (INSERT INTO contact_inboxes "
-          "(contact_id, inbox_id, source_id, pubsub_token, created_at, updated_at) SELECT c.id, "
-          "$6, coalesce($7, gen_random_uuid()::text), encode(gen_random_bytes(18), 'base64'), "
-          "now() AT TIME ZONE 'utc', now() AT TIME ZONE 'utc' FROM c WHERE $6::bigint <> 0 AND "
-          "EXISTS (SELECT 1 FROM inboxes WHERE id = $6 AND account_id = $5) RETURNING *) SELECT "
-          "c.id, c.name, c.email, c.phone_number, c.identifier, messenger_us(c.created_at) AS "
-          "created_at, ci.source_id, ci.pubsub_token, ci.inbox_id FROM c LEFT JOIN ci ON true";
-      write(
-        ctx,
-        persistence::write_command{
-          {make_statement(sql, {name, email, phone, identifier, std::to_string(who.account_id),
-                                std::to_string(inbox), source_id})}},
-        [](persistence::write_result& res) {
-          const auto& rs = res.results.at(0);
-          auto f = [&](const char* c) { return rs.field(0, c); };
-          json contact = {{"id", std::stoll(f("id").text)},
-                          {"name", f("name").text},
-                          {"email", opt_text(f("email"))},
-                          {"phone_number", opt_text(f("phone_number"))},
-                          {"identifier", opt_text(f("identifier"))},
-                          {"blocked", false},
-                          {"thumbnail", ""},
-                          {"additional_attributes", json::object()},
-                          {"custom_attributes", json::object()},
-                          {"availability_status", "offline"},
-                          {"created_at", std::stoll(f("created_at").text) / 1000000}};
-          json contact_inbox = nullptr;
-          if (!f("source_id").is_null)
-            contact_inbox = {{"source_id", f("source_id").text},
-                             {"pubsub_token", f("pubsub_token").text},
-                             {"inbox", {{"id", std::stoll(f("inbox_id").text)}}}};
-          return http_response::json(
-            200,
-            json{{"payload", {{"contact", contact}, {"contact_inbox", contact_inbox}}}}.dump());
-        },
-        respond);
-    });
-  });
 }
 
 } // namespace messenger::net::api

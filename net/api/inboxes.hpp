@@ -6,7 +6,7 @@
 namespace messenger::net::api {
 
 /// Application API: inboxes (API channel), inbox members (which tell the inbox and
-/// operator actors), contacts (create, show).
+/// operator actors).
 void add_inbox_routes(router& routes, const context& ctx);
 
 } // namespace messenger::net::api

@@ -38,6 +38,53 @@ json conversation_body(const actors::conversation_row& row) {
   return j;
 }
 
+#define CONVERSATION_META_COLUMNS                                                                  \
+  "(SELECT messenger_contact_json(ct, false) FROM contacts ct WHERE ct.id = "                      \
+  "c.contact_id)::text AS sender_json, (SELECT messenger_agent_json(u, au) FROM users u JOIN "     \
+  "account_users au ON au.user_id = u.id AND au.account_id = c.account_id WHERE u.id = "           \
+  "c.assignee_id)::text AS assignee_json"
+
+const char* const conversation_meta_columns = CONVERSATION_META_COLUMNS;
+
+void set_meta(json& conversation, const std::string& sender_json,
+              const std::string& assignee_json) {
+  auto& meta = conversation["meta"];
+  if (!sender_json.empty())
+    meta["sender"] = json::parse(sender_json, nullptr, false);
+  if (!assignee_json.empty()) {
+    meta["assignee"] = json::parse(assignee_json, nullptr, false);
+    meta["assignee_type"] = "User";
+  } else {
+    meta.erase("assignee");
+    meta.erase("assignee_type");
+  }
+}
+
+json conversation_body(const persistence::result_set& rs, size_t i) {
+  auto j = conversation_body(conversation_from_row(rs, i));
+  set_meta(j, rs.field(i, "sender_json").text, rs.field(i, "assignee_json").text);
+  return j;
+}
+
+void respond_conversation(const context& ctx, const actors::conversation_row& row,
+                          responder respond) {
+  auto body = conversation_body(row);
+  std::string sql = "SELECT ";
+  sql += conversation_meta_columns;
+  sql += " FROM (SELECT $1::int AS contact_id, $2::int AS assignee_id, $3::int AS account_id) c";
+  query(
+    ctx,
+    persistence::make_statement(sql,
+                                {std::to_string(row.contact_id), std::to_string(row.assignee_id),
+                                 std::to_string(row.account_id)}),
+    [body](persistence::result_set& rs) mutable {
+      if (!rs.rows.empty())
+        set_meta(body, rs.field(0, "sender_json").text, rs.field(0, "assignee_json").text);
+      return http_response::json(200, body.dump());
+    },
+    std::move(respond));
+}
+
 const char* const conversation_list_columns
   = "c.id, c.display_id, c.account_id, c.inbox_id, coalesce(c.contact_id, 0) AS contact_id, "
     "c.status, coalesce(c.priority, -1) AS priority, coalesce(c.assignee_id, 0) AS assignee_id, "
@@ -51,7 +98,7 @@ const char* const conversation_list_columns
     "coalesce(messenger_us(c.contact_last_seen_at), 0) AS contact_last_seen_at, "
     "c.uuid::text AS uuid, coalesce(c.custom_attributes, '{}')::text AS custom_attributes, "
     "coalesce(c.additional_attributes, '{}')::text AS additional_attributes, "
-    "coalesce(c.cached_label_list, '') AS labels";
+    "coalesce(c.cached_label_list, '') AS labels, " CONVERSATION_META_COLUMNS;
 
 actors::conversation_row conversation_from_row(const persistence::result_set& rs, size_t i) {
   auto num = [&](const char* c) { return std::stoll(rs.field(i, c).text); };

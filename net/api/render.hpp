@@ -1,6 +1,7 @@
 #pragma once
 
 #include "actors/records.hpp"
+#include "net/api/context.hpp"
 #include "persistence/sql.hpp"
 
 #include <nlohmann/json.hpp>
@@ -16,6 +17,22 @@ std::string iso8601(int64_t micros);
 /// The Application API conversation JSON (API.md "Conversation"): display id, times as epoch
 /// seconds (0 when null), snoozed_until as ISO-8601 or null, meta with sender/assignee ids.
 nlohmann::json conversation_body(const actors::conversation_row& row);
+
+/// Answers 200 with the conversation JSON of `row` after reading its sender and assignee.
+void respond_conversation(const context& ctx, const actors::conversation_row& row,
+                          responder respond);
+
+/// The conversation JSON of row `i` of a query selecting `conversation_list_columns`, with the
+/// full `meta.sender` (contact) and `meta.assignee` (agent) objects.
+nlohmann::json conversation_body(const persistence::result_set& rs, size_t i);
+
+/// Replaces `meta.sender`/`meta.assignee` with the rendered contact and agent JSON (text from
+/// `conversation_meta_columns`; empty = none: `assignee` and `assignee_type` are dropped).
+void set_meta(nlohmann::json& conversation, const std::string& sender_json,
+              const std::string& assignee_json);
+
+/// `sender_json`, `assignee_json` of a conversation aliased `c`.
+extern const char* const conversation_meta_columns;
 
 /// The conversation columns the list queries select (see `conversation_from_row`).
 extern const char* const conversation_list_columns;

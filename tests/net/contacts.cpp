@@ -1,0 +1,121 @@
+#define CAF_SUITE net.contacts
+#include "tests/support/api_node.hpp"
+
+#include <caf/test/unit_test.hpp>
+
+using namespace messenger;
+using json = nlohmann::json;
+
+namespace {
+
+struct fixture : test::api_node {
+  int64_t inbox = 0;
+  fixture() { inbox = make_inbox("Support")["id"].get<int64_t>(); }
+};
+
+} // namespace
+
+CAF_TEST_FIXTURE_SCOPE(contact_api_tests, fixture)
+
+CAF_TEST(contacts are created listed searched and shown with chatwoot shapes) {
+  auto created = make_contact("Jane Roe", "Jane@Example.com", inbox);
+  auto contact = created["contact"];
+  auto id = contact["id"].get<int64_t>();
+  CAF_CHECK_EQUAL(contact["email"], "jane@example.com");
+  CAF_CHECK(contact["created_at"].is_number_integer());
+  CAF_CHECK(contact["custom_attributes"].is_object());
+  CAF_CHECK_EQUAL(contact["contact_inboxes"].size(), 1u);
+  auto source_id = created["contact_inbox"]["source_id"].get<std::string>();
+  CAF_CHECK(!source_id.empty());
+  CAF_CHECK_EQUAL(created["contact_inbox"]["inbox"]["id"], inbox);
+  // A contact without email, phone or identifier is not "resolved": the list hides it.
+  call("POST", "/api/v1/accounts/1/contacts", {{"name", "Anonymous"}}, admin);
+  call("POST", "/api/v1/accounts/1/contacts",
+       {{"name", "Bob"}, {"phone_number", "+15550100"}, {"custom_attributes", {{"plan", "pro"}}}},
+       agent);
+
+  auto list = call("GET", "/api/v1/accounts/1/contacts?sort=name", nullptr, agent);
+  CAF_CHECK_EQUAL(list["meta"]["count"], 2);
+  CAF_CHECK_EQUAL(list["meta"]["current_page"], 1);
+  auto first = list["payload"][0];
+  CAF_CHECK_EQUAL(first["name"], "Bob");
+  auto page2 = call("GET", "/api/v1/accounts/1/contacts?page=2", nullptr, agent);
+  CAF_CHECK_EQUAL(page2["payload"].size(), 0u);
+  auto bare
+    = call("GET", "/api/v1/accounts/1/contacts?include_contact_inboxes=false", nullptr, agent);
+  auto bare_first = bare["payload"][0];
+  CAF_CHECK(!bare_first.contains("contact_inboxes"));
+
+  auto found = call("GET", "/api/v1/accounts/1/contacts/search?q=jane", nullptr, agent);
+  CAF_CHECK_EQUAL(found["payload"].size(), 1u);
+  CAF_CHECK_EQUAL(found["meta"]["has_more"], false);
+  auto by_phone = call("GET", "/api/v1/accounts/1/contacts/search?q=5550", nullptr, agent);
+  CAF_CHECK_EQUAL(by_phone["payload"].size(), 1u);
+  auto none = call("GET", "/api/v1/accounts/1/contacts/search?q=%27%3B%20drop", nullptr, agent);
+  CAF_CHECK_EQUAL(none["payload"].size(), 0u);
+  call("GET", "/api/v1/accounts/1/contacts/search", nullptr, agent, 422);
+  call("GET", "/api/v1/accounts/1/contacts?page=-1", nullptr, agent, 422);
+  call("GET", "/api/v1/accounts/1/contacts?page=99999999999", nullptr, agent, 422);
+  call("GET", "/api/v1/accounts/1/contacts?sort=password", nullptr, agent, 422);
+
+  auto shown = call("GET", "/api/v1/accounts/1/contacts/" + std::to_string(id), nullptr, agent);
+  CAF_CHECK_EQUAL(shown["payload"]["id"], id);
+  call("GET", "/api/v1/accounts/1/contacts/999999", nullptr, agent, 404);
+  call("GET", "/api/v1/accounts/1/contacts/abc", nullptr, agent, 404);
+}
+
+CAF_TEST(updates merge attributes and duplicates are rejected) {
+  auto id = make_contact("Jane", "jane@example.com", inbox)["contact"]["id"].get<int64_t>();
+  make_contact("Joe", "joe@example.com", inbox);
+  auto path = "/api/v1/accounts/1/contacts/" + std::to_string(id);
+  call("PATCH", path, {{"custom_attributes", {{"plan", "pro"}}}}, agent);
+  auto updated = call("PUT", path, {{"name", "Jane Roe"}, {"custom_attributes", {{"tier", 2}}}},
+                      agent)["payload"];
+  CAF_CHECK_EQUAL(updated["name"], "Jane Roe");
+  CAF_CHECK_EQUAL(updated["custom_attributes"]["plan"], "pro");
+  CAF_CHECK_EQUAL(updated["custom_attributes"]["tier"], 2);
+  auto dup = call("PATCH", path, {{"email", "joe@example.com"}}, agent, 422);
+  CAF_CHECK_EQUAL(dup["error"], "Email has already been taken");
+  call("PATCH", path, {{"email", "not-an-email"}}, agent, 422);
+  call("PATCH", path, {{"phone_number", "0123"}}, agent, 422);
+  call("PATCH", path, {{"custom_attributes", "x"}}, agent, 422);
+  call("PATCH", "/api/v1/accounts/1/contacts/424242", {{"name", "X"}}, agent, 404);
+  auto still = call("GET", path, nullptr, agent)["payload"];
+  CAF_CHECK_EQUAL(still["email"], "jane@example.com");
+}
+
+CAF_TEST(contact conversations contact inboxes and delete) {
+  auto contact = make_contact("Jane", "jane@example.com", inbox)["contact"];
+  auto id = contact["id"].get<int64_t>();
+  auto conv = make_conversation(inbox, id);
+  CAF_CHECK_EQUAL(conv["meta"]["sender"]["email"], "jane@example.com");
+  auto path = "/api/v1/accounts/1/contacts/" + std::to_string(id);
+  auto convs = call("GET", path + "/conversations", nullptr, admin);
+  CAF_CHECK_EQUAL(convs["payload"].size(), 1u);
+  CAF_CHECK_EQUAL(convs["payload"][0]["id"], conv["id"]);
+  // The agent is not a member of the inbox: its conversations are not shown to him.
+  auto hidden = call("GET", path + "/conversations", nullptr, agent);
+  CAF_CHECK_EQUAL(hidden["payload"].size(), 0u);
+
+  auto other = make_inbox("Sales")["id"].get<int64_t>();
+  auto ci
+    = call("POST", path + "/contact_inboxes", {{"inbox_id", other}, {"source_id", "ext-1"}}, admin);
+  CAF_CHECK_EQUAL(ci["source_id"], "ext-1");
+  CAF_CHECK_EQUAL(ci["inbox"]["id"], other);
+  auto again
+    = call("POST", path + "/contact_inboxes", {{"inbox_id", other}, {"source_id", "ext-1"}}, admin);
+  CAF_CHECK_EQUAL(again["source_id"], "ext-1");
+  call("POST", path + "/contact_inboxes", {{"inbox_id", other}}, agent, 404);
+  call("POST", path + "/contact_inboxes", json::object(), admin, 422);
+  auto contactable = call("GET", path + "/contactable_inboxes", nullptr, admin);
+  CAF_CHECK_EQUAL(contactable["payload"].size(), 2u);
+
+  call("DELETE", path, nullptr, agent, 401);
+  call("DELETE", path, nullptr, admin);
+  call("GET", path, nullptr, admin, 404);
+  call("GET", "/api/v1/accounts/1/conversations/" + std::to_string(conv["id"].get<int64_t>()),
+       nullptr, admin, 404);
+  call("DELETE", path, nullptr, admin, 404);
+}
+
+CAF_TEST_FIXTURE_SCOPE_END()
