@@ -70,6 +70,7 @@ committer_actor::behavior_type committer(committer_actor::stateful_pointer<commi
         out.transactions_rolled_back
           = after.transactions_rolled_back - before.transactions_rolled_back;
         bool lost = false;
+        std::string lost_detail;
         for (size_t i = 0; i < results.size(); ++i) {
           if (results[i]) {
             out.codes[i] = 0;
@@ -78,12 +79,16 @@ committer_actor::behavior_type committer(committer_actor::stateful_pointer<commi
           } else {
             out.codes[i] = static_cast<uint8_t>(results[i].error().code);
             out.details[i] = results[i].error().detail;
-            lost = lost || results[i].error().code == errc::database_unavailable
-                   || results[i].error().code == errc::commit_unknown;
+            if (results[i].error().code == errc::database_unavailable
+                || results[i].error().code == errc::commit_unknown) {
+              lost = true;
+              lost_detail = results[i].error().detail;
+            }
           }
         }
         if (lost) {
-          log::warn("db_connection_lost", log::fields{}("batch", commands.size()));
+          log::warn("db_connection_lost",
+                    log::fields{}("batch", commands.size())("detail", lost_detail));
           st.conn.reset(); // the next batch reconnects at once, then backs off
           st.next_attempt = steady::time_point{};
         }

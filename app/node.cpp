@@ -6,6 +6,7 @@
 #include "actors/system_config.hpp"
 #include "cluster/membership.hpp"
 #include "common/log.hpp"
+#include "net/api/account.hpp"
 #include "net/api/contacts.hpp"
 #include "net/api/conversation_list.hpp"
 #include "net/api/conversations.hpp"
@@ -124,6 +125,7 @@ expected<uint16_t> node::start() {
   net::api::add_conversation_routes(st.routes, api);
   net::api::add_inbox_routes(st.routes, api);
   net::api::add_contact_routes(st.routes, api);
+  net::api::add_account_routes(st.routes, api);
   st.server->run(); // every route is registered: start serving
 
   caf::scoped_actor self{*st.sys};

@@ -32,6 +32,10 @@ error_info classify(const pqxx::sql_error& e) {
 
 bool is_connection_state(std::string_view state) {
   // Class 08: connection exception; 57P0x: operator intervention (terminate, shutdown).
+  // 08P01 (protocol violation) is what a statement with a wrong parameter count gets: the
+  // statement's fault, the connection is fine (callers also check that it is still open).
+  if (state == "08P01")
+    return false;
   return state.rfind("08", 0) == 0 || state.rfind("57P0", 0) == 0;
 }
 

@@ -1,6 +1,7 @@
 #include "net/api/context.hpp"
 
 #include "actors/errors.hpp"
+#include "common/log.hpp"
 #include "net/actor_bridge.hpp"
 
 #include <caf/all.hpp>
@@ -47,6 +48,7 @@ http_response error_response(const caf::error& err) {
     case errc::shutting_down:
       return http_response::error(503, "Service unavailable, try again");
     case errc::database_error:
+      log::warn("api_database_error", log::fields{}("detail", info.detail));
       break;
   }
   return http_response::error(500, "Internal server error");

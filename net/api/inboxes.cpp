@@ -64,8 +64,8 @@ http_response not_admin() {
   return http_response::error(401, "You are not authorized to do this action");
 }
 
-/// Tells the inbox actor and each agent's operator actor about a membership change
-/// (after the commit; the actors reload from PostgreSQL when they are not active).
+} // namespace
+
 void notify_members(const context& ctx, int64_t account_id, int64_t inbox_id,
                     const std::vector<std::pair<int64_t, std::string>>& users, bool added) {
   auto sys = ctx.sys;
@@ -86,6 +86,8 @@ void notify_members(const context& ctx, int64_t account_id, int64_t inbox_id,
       },
       [](caf::error&) {}, actors::operator_atom_v, id);
 }
+
+namespace {
 
 std::vector<int64_t> user_ids_of(const json& body) {
   std::vector<int64_t> ids;

@@ -29,7 +29,10 @@ using persistence::write_result;
   "coalesce(u.ui_settings, '{}')::text AS ui_settings, "                                           \
   "coalesce((SELECT json_agg(json_build_object('id', a.id, 'name', a.name, 'role', "               \
   "CASE au.role WHEN 1 THEN 'administrator' ELSE 'agent' END, 'status', "                          \
-  "CASE a.status WHEN 1 THEN 'suspended' ELSE 'active' END) ORDER BY a.id)::text "                 \
+  "CASE a.status WHEN 1 THEN 'suspended' ELSE 'active' END, 'availability', CASE au.availability " \
+  "WHEN 0 THEN 'online' WHEN 2 THEN 'busy' ELSE 'offline' END, 'availability_status', CASE "       \
+  "au.availability WHEN 0 THEN 'online' WHEN 2 THEN 'busy' ELSE 'offline' END, 'auto_offline', "   \
+  "au.auto_offline) ORDER BY a.id)::text "                                                         \
   "FROM account_users au JOIN accounts a ON a.id = au.account_id WHERE au.user_id = u.id), "       \
   "'[]') AS accounts"
 
@@ -375,22 +378,25 @@ void add_platform_routes(router& routes, const context& ctx) {
              }));
 }
 
+void respond_profile(const context& ctx, const std::string& token, responder respond) {
+  query(
+    ctx,
+    make_statement("SELECT " USER_COLUMNS " FROM access_tokens t JOIN users u ON u.id = "
+                   "t.owner_id WHERE t.owner_type = 'User' AND t.token_digest = $1",
+                   {sha256_hex(token)}),
+    [token](result_set& rs) {
+      return rs.rows.empty() ? http_response::error(401, "Invalid Access Token")
+                             : ok_json(user_json(rs, token));
+    },
+    std::move(respond));
+}
+
 void add_profile_routes(router& routes, const context& ctx) {
   routes.add("GET", "/api/v1/profile", [ctx](http_request& req, responder respond) {
     auto token = req.header("api_access_token");
     if (token.empty())
       return respond(http_response::error(401, "Invalid Access Token"));
-    query(
-      ctx,
-      make_statement("SELECT " USER_COLUMNS
-                     " FROM access_tokens t JOIN users u ON u.id = t.owner_id WHERE "
-                     "t.owner_type = 'User' AND t.token_digest = $1",
-                     {sha256_hex(token)}),
-      [token](result_set& rs) {
-        return rs.rows.empty() ? http_response::error(401, "Invalid Access Token")
-                               : ok_json(user_json(rs, token));
-      },
-      respond);
+    respond_profile(ctx, token, std::move(respond));
   });
 }
 

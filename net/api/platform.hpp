@@ -13,4 +13,7 @@ void add_platform_routes(router& routes, const context& ctx);
 /// Application API GET /api/v1/profile (the calling user, with its access token).
 void add_profile_routes(router& routes, const context& ctx);
 
+/// Answers with the profile (user JSON with `access_token` and `accounts`) of `token`'s user.
+void respond_profile(const context& ctx, const std::string& token, responder respond);
+
 } // namespace messenger::net::api
