@@ -1,5 +1,7 @@
 #include "net/router.hpp"
 
+#include <nlohmann/json.hpp>
+
 namespace messenger::net {
 
 std::vector<std::string> router::split(const std::string& path) {
@@ -46,7 +48,13 @@ void router::dispatch(http_request& req, const responder& respond) const {
       continue;
     }
     if (match(r, segments, req)) {
-      r.fn(req, respond);
+      try {
+        r.fn(req, respond);
+      } catch (const nlohmann::json::exception& e) {
+        // A body member of the wrong type met a typed read (`value()`, `get<T>()`): the
+        // client's fault, answered like a failed Rails parameter check.
+        respond(http_response::error(422, std::string{"Validation failed: "} + e.what()));
+      }
       return;
     }
   }

@@ -1,6 +1,7 @@
 #include "net/api/conversation_list.hpp"
 
 #include "actors/errors.hpp"
+#include "actors/event_data.hpp"
 #include "domain/types.hpp"
 #include "net/actor_bridge.hpp"
 #include "net/api/auth.hpp"
@@ -29,7 +30,7 @@ constexpr const char* filter_sql
     " AND ($5::int IS NULL OR c.inbox_id = $5)"
     " AND ($6::text IS NULL OR $6 = ANY (string_to_array(c.cached_label_list, ', ')))"
     " AND ($7::text IS NULL OR EXISTS (SELECT 1 FROM messages m WHERE m.conversation_id = c.id"
-    " AND m.message_type IN (0, 1) AND m.content ILIKE '%' || $7 || '%'))";
+    " AND m.message_type IN (0, 1) AND m.content ILIKE '%' || messenger_like_escape($7) || '%'))";
 
 struct list_params {
   std::optional<std::string> status; // nullopt = all
@@ -169,6 +170,46 @@ void add_conversation_list_routes(router& routes, const context& ctx) {
         pass_on(respond));
     });
   });
+
+  // Global message search (SearchService, SQL path): newest first, 15 per page, the last
+  // three months, the caller's inboxes only. The trigram index serves the ILIKE.
+  routes.add(
+    "GET", "/api/v1/accounts/:account_id/search/messages",
+    [ctx](http_request& req, responder respond) {
+      std::string problem;
+      auto page = page_param(req, problem);
+      auto q = query_param(req, "q");
+      if (!page)
+        return respond(http_response::error(422, problem));
+      if (!q)
+        return respond(http_response::error(422, "Specify search string with parameter q"));
+      with_account_user(ctx, req, respond, [ctx, respond, page, q](caller who) {
+        query(
+          ctx,
+          make_statement(
+            "SELECT m.id, m.content, m.account_id, m.inbox_id, m.message_type, m.content_type, "
+            "coalesce(m.content_attributes, '{}')::text AS content_attributes, "
+            "coalesce(m.additional_attributes, '{}')::text AS additional_attributes, m.private, "
+            "coalesce(m.status, 0) AS status, coalesce(m.source_id, '') AS source_id, "
+            "coalesce(m.echo_id, '') AS echo_id, coalesce(m.sender_type, '') AS sender_type, "
+            "coalesce(m.sender_id, 0) AS sender_id, messenger_us(m.created_at) AS created_at, "
+            "c.display_id FROM messages m JOIN conversations c ON c.id = m.conversation_id WHERE "
+            "m.account_id = $1 AND m.content ILIKE '%' || messenger_like_escape($2) || '%' AND "
+            "m.created_at >= (now() AT TIME ZONE 'utc') - interval '3 months' AND ($3 OR "
+            "m.inbox_id IN (SELECT inbox_id FROM inbox_members WHERE user_id = $4)) ORDER BY "
+            "m.created_at DESC, m.id DESC LIMIT 15 OFFSET $5",
+            {std::to_string(who.account_id), q, who.administrator ? "true" : "false",
+             std::to_string(who.user_id), std::to_string((*page - 1) * 15)}),
+          [](result_set& rs) {
+            json messages = json::array();
+            for (size_t i = 0; i < rs.rows.size(); ++i)
+              messages.push_back(json::parse(actors::message_json(
+                message_from_row(rs, i), std::stoll(rs.field(i, "display_id").text))));
+            return http_response::json(200, json{{"payload", {{"messages", messages}}}}.dump());
+          },
+          respond);
+      });
+    });
 
   routes.add("POST", base, [ctx](http_request& req, responder respond) {
     auto body = json::parse(req.body.empty() ? std::string{"{}"} : req.body, nullptr, false);

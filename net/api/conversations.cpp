@@ -142,27 +142,6 @@ persistence::statement messages_query(int64_t conversation_id, const http_reques
   return make_statement(sql, {std::to_string(conversation_id), opt(before), opt(after)});
 }
 
-actors::message_row message_from(const result_set& rs, size_t i) {
-  actors::message_row m;
-  auto f = [&](const char* c) { return rs.field(i, c).text; };
-  m.id = std::stoll(f("id"));
-  m.content = f("content");
-  m.account_id = std::stoll(f("account_id"));
-  m.inbox_id = std::stoll(f("inbox_id"));
-  m.message_type = static_cast<uint8_t>(std::stoi(f("message_type")));
-  m.content_type = static_cast<uint8_t>(std::stoi(f("content_type")));
-  m.content_attributes = f("content_attributes");
-  m.additional_attributes = f("additional_attributes");
-  m.is_private = f("private") == "t";
-  m.status = static_cast<uint8_t>(std::stoi(f("status")));
-  m.source_id = f("source_id");
-  m.echo_id = f("echo_id");
-  m.sender_type = f("sender_type");
-  m.sender_id = std::stoll(f("sender_id"));
-  m.created_at = std::stoll(f("created_at"));
-  return m;
-}
-
 /// Creates a message through the conversation actor. A source_id or echo_id the inbox
 /// already holds returns the stored message (200) and creates nothing.
 void create_message(const context& ctx, const target& t, actors::message_command cmd,
@@ -181,7 +160,7 @@ void create_message(const context& ctx, const target& t, actors::message_command
     {std::to_string(t.inbox_id), cmd.message.source_id, cmd.message.echo_id});
   auto existing = [](result_set& rs) {
     return json_ok(json::parse(
-      actors::message_json(message_from(rs, 0), std::stoll(rs.field(0, "display_id").text))));
+      actors::message_json(message_from_row(rs, 0), std::stoll(rs.field(0, "display_id").text))));
   };
   auto send = [ctx, t, cmd, display_id, respond, key_sql, existing]() {
     auto sys = ctx.sys;
@@ -430,21 +409,69 @@ void add_conversation_routes(router& routes, const context& ctx) {
         [ctx, t](result_set& rs) {
           json payload = json::array();
           for (size_t i = 0; i < rs.rows.size(); ++i)
-            payload.push_back(json::parse(actors::message_json(message_from(rs, i), 0)));
+            payload.push_back(json::parse(actors::message_json(message_from_row(rs, i), 0)));
           return json_ok({{"meta", {{"contact", {{"id", t.contact_id}}}}}, {"payload", payload}});
         },
         respond);
     });
   });
 
+  routes.add(
+    "DELETE", path_of("/messages/:message_id"), [ctx](http_request& req, responder respond) {
+      auto message = id_param(req, "message_id");
+      with_conversation(ctx, req, respond, [ctx, respond, message](target t) {
+        if (!message)
+          return respond(http_response::error(404, "Resource could not be found"));
+        // Soft delete (Chatwoot's MessagesController#destroy): the content is replaced and
+        // content_attributes.deleted set; the conversation's timestamps are not touched, so
+        // the conversation actor is not involved. Published as message.updated.
+        auto sql = "UPDATE messages m SET content = 'This message was deleted', content_attributes "
+                   "= coalesce(m.content_attributes, '{}') || '{\"deleted\": true}', updated_at = "
+                   "now() AT TIME ZONE 'utc' WHERE m.conversation_id = $1 AND m.id = $2 RETURNING "
+                   "id, content, account_id, inbox_id, message_type, content_type, "
+                   "coalesce(content_attributes, '{}')::text AS content_attributes, "
+                   "coalesce(additional_attributes, '{}')::text AS additional_attributes, private, "
+                   "coalesce(status, 0) AS status, coalesce(source_id, '') AS source_id, "
+                   "coalesce(echo_id, '') AS echo_id, coalesce(sender_type, '') AS sender_type, "
+                   "coalesce(sender_id, 0) AS sender_id, messenger_us(created_at) AS created_at";
+        write(
+          ctx,
+          persistence::write_command{
+            {make_statement(sql, {std::to_string(t.conversation_id), std::to_string(*message)})}},
+          [ctx, t](persistence::write_result& res) {
+            const auto& rs = res.results.at(0);
+            if (rs.rows.empty())
+              return http_response::error(404, "Resource could not be found");
+            auto msg = message_from_row(rs, 0);
+            auto data = actors::message_json(msg, t.display_id);
+            actors::domain_event ev;
+            ev.name = "message.updated";
+            ev.account_id = msg.account_id;
+            ev.inbox_id = msg.inbox_id;
+            ev.conversation_id = t.conversation_id;
+            ev.display_id = t.display_id;
+            ev.message_id = msg.id;
+            ev.at = msg.created_at;
+            ev.data = data;
+            ev.by = performer_of(t.who);
+            publish(ctx, std::move(ev));
+            return http_response::json(200, std::move(data));
+          },
+          respond);
+      });
+    });
+
   routes.add("POST", path_of("/messages"), [ctx](http_request& req, responder respond) {
     auto body = body_of(req, respond);
     if (!body)
       return;
     domain::message_input in;
-    in.content = body->contains("content") && (*body)["content"].is_string()
-                   ? (*body)["content"].get<std::string>()
-                   : std::string{};
+    if (auto c = body->find("content"); c != body->end() && !c->is_null()) {
+      // Rails coerces scalars to the text column; objects and arrays are not content.
+      if (c->is_object() || c->is_array())
+        return respond(http_response::error(422, "Validation failed: content must be text"));
+      in.content = c->is_string() ? c->get<std::string>() : c->dump();
+    }
     if (body->contains("message_type") && (*body)["message_type"].is_string())
       in.message_type = (*body)["message_type"].get<std::string>();
     if (body->contains("content_type") && (*body)["content_type"].is_string())

@@ -40,4 +40,10 @@ extern const char* const conversation_list_columns;
 /// Builds a conversation_row from row `i` of a query selecting `conversation_list_columns`.
 actors::conversation_row conversation_from_row(const persistence::result_set& rs, size_t i);
 
+/// A message_row from row `i` of a query selecting the message columns (id, content,
+/// account_id, inbox_id, message_type, content_type, content_attributes,
+/// additional_attributes, private, status, source_id, echo_id, sender_type, sender_id,
+/// created_at in microseconds; text columns coalesced to '').
+actors::message_row message_from_row(const persistence::result_set& rs, size_t i);
+
 } // namespace messenger::net::api

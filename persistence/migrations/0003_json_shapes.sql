@@ -48,8 +48,7 @@ CREATE FUNCTION messenger_agent_json(u users, au account_users) RETURNS jsonb
              'role', CASE au.role WHEN 1 THEN 'administrator' ELSE 'agent' END,
              'thumbnail', '', 'custom_role_id', au.custom_role_id) $$;
 
--- Contacts are searched by name/email/phone (ILIKE) within an account; trigram indexes
--- keep `GET /contacts/search?q=` off a sequential scan in large tenants.
-CREATE INDEX index_contacts_on_name_trgm ON contacts USING gin (name gin_trgm_ops);
-CREATE INDEX index_contacts_on_email_trgm ON contacts USING gin (email gin_trgm_ops);
-CREATE INDEX index_contacts_on_phone_trgm ON contacts USING gin (phone_number gin_trgm_ops);
+-- LIKE pattern of a literal search text: %, _ and \ match themselves.
+CREATE FUNCTION messenger_like_escape(t text) RETURNS text
+  LANGUAGE sql IMMUTABLE PARALLEL SAFE
+  AS $$ SELECT replace(replace(replace(t, '\', '\\'), '%', '\%'), '_', '\_') $$;

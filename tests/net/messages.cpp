@@ -1,0 +1,84 @@
+#define CAF_SUITE net.messages
+#include "tests/support/api_node.hpp"
+
+#include <caf/test/unit_test.hpp>
+
+using namespace messenger;
+using json = nlohmann::json;
+
+namespace {
+
+struct fixture : test::api_node {
+  int64_t inbox = 0;
+  std::string conv_path;
+
+  fixture() {
+    inbox = make_inbox("Support")["id"].get<int64_t>();
+    auto contact = make_contact("Jane", "jane@example.com", inbox)["contact"]["id"].get<int64_t>();
+    conv_path = "/api/v1/accounts/1/conversations/"
+                + std::to_string(make_conversation(inbox, contact)["id"].get<int64_t>());
+  }
+
+  json post(const std::string& content, const std::string& type = "outgoing") {
+    return call("POST", conv_path + "/messages", {{"content", content}, {"message_type", type}},
+                admin);
+  }
+};
+
+} // namespace
+
+CAF_TEST_FIXTURE_SCOPE(message_api_tests, fixture)
+
+CAF_TEST(messages are soft deleted) {
+  auto msg = post("my card number is 4111");
+  auto path = conv_path + "/messages/" + std::to_string(msg["id"].get<int64_t>());
+  call("DELETE", path, nullptr, agent, 401); // not a member of the inbox
+  auto deleted = call("DELETE", path, nullptr, admin);
+  CAF_CHECK_EQUAL(deleted["content"], "This message was deleted");
+  CAF_CHECK_EQUAL(deleted["content_attributes"]["deleted"], true);
+  CAF_CHECK_EQUAL(deleted["id"], msg["id"]);
+  auto list = call("GET", conv_path + "/messages", nullptr, admin);
+  auto last = list["payload"].back();
+  CAF_CHECK_EQUAL(last["content"], "This message was deleted");
+  call("DELETE", conv_path + "/messages/999999", nullptr, admin, 404);
+  call("DELETE", conv_path + "/messages/abc", nullptr, admin, 404);
+}
+
+CAF_TEST(search messages finds text in the callers inboxes) {
+  post("where is my parcel", "incoming");
+  post("your parcel ships today");
+  post("100% sure");
+  auto found = call("GET", "/api/v1/accounts/1/search/messages?q=parcel", nullptr, admin);
+  auto messages = found["payload"]["messages"];
+  CAF_REQUIRE_EQUAL(messages.size(), 2u);
+  auto newest = messages[0];
+  CAF_CHECK_EQUAL(newest["content"], "your parcel ships today");
+  CAF_CHECK(newest["conversation_id"].is_number_integer());
+  // % and _ are literal characters, not wildcards.
+  auto percent = call("GET", "/api/v1/accounts/1/search/messages?q=0%25", nullptr, admin);
+  CAF_CHECK_EQUAL(percent["payload"]["messages"].size(), 1u);
+  auto wild = call("GET", "/api/v1/accounts/1/search/messages?q=p_rcel", nullptr, admin);
+  CAF_CHECK_EQUAL(wild["payload"]["messages"].size(), 0u);
+  // The agent is not a member of the inbox.
+  auto hidden = call("GET", "/api/v1/accounts/1/search/messages?q=parcel", nullptr, agent);
+  CAF_CHECK_EQUAL(hidden["payload"]["messages"].size(), 0u);
+  call("GET", "/api/v1/accounts/1/search/messages", nullptr, admin, 422);
+  call("GET", "/api/v1/accounts/1/search/messages?q=x&page=0", nullptr, admin, 422);
+}
+
+CAF_TEST(wrongly typed bodies are answered with 422 and write nothing) {
+  call("POST", conv_path + "/messages", {{"content", "x"}, {"private", "yes"}}, admin, 422);
+  call("POST", conv_path + "/messages", {{"content", {{"text", "x"}}}}, admin, 422);
+  call("POST", conv_path + "/messages", {{"content", "x"}, {"message_type", "bogus"}}, admin, 422);
+  call("POST", conv_path + "/toggle_status", {{"status", "bogus"}}, admin, 422);
+  call("POST", conv_path + "/toggle_status", {{"status", 7}}, admin, 422);
+  call("POST", "/api/v1/accounts/1/inboxes", {{"name", "X"}, {"enable_auto_assignment", "no"}},
+       admin, 422);
+  call("POST", "/api/v1/accounts/1/agents", {{"email", "z@z.z"}, {"auto_offline", "no"}}, admin,
+       422);
+  call("POST", "/api/v1/accounts/1/contact", "[1,2]", admin, 404);
+  auto list = call("GET", conv_path + "/messages", nullptr, admin);
+  CAF_CHECK_EQUAL(list["payload"].size(), 0u);
+}
+
+CAF_TEST_FIXTURE_SCOPE_END()
