@@ -12,6 +12,7 @@
 #include "net/api/conversations.hpp"
 #include "net/api/inboxes.hpp"
 #include "net/api/platform.hpp"
+#include "net/api/public_api.hpp"
 #include "net/health.hpp"
 #include "net/http_server.hpp"
 
@@ -126,6 +127,7 @@ expected<uint16_t> node::start() {
   net::api::add_inbox_routes(st.routes, api);
   net::api::add_contact_routes(st.routes, api);
   net::api::add_account_routes(st.routes, api);
+  net::api::add_public_routes(st.routes, api);
   st.server->run(); // every route is registered: start serving
 
   caf::scoped_actor self{*st.sys};

@@ -142,11 +142,15 @@ persistence::statement messages_query(int64_t conversation_id, const http_reques
   return make_statement(sql, {std::to_string(conversation_id), opt(before), opt(after)});
 }
 
+} // namespace
+
 /// Creates a message through the conversation actor. A source_id or echo_id the inbox
 /// already holds returns the stored message (200) and creates nothing.
-void create_message(const context& ctx, const target& t, actors::message_command cmd,
-                    const responder& respond) {
-  auto display_id = t.display_id;
+void create_message(const context& ctx, int64_t inbox_id, int64_t conversation_id,
+                    int64_t display_id, actors::message_command cmd, responder respond,
+                    std::function<nlohmann::json(nlohmann::json)> shape) {
+  if (!shape)
+    shape = [](nlohmann::json j) { return j; };
   auto key_sql = make_statement(
     "SELECT id, content, account_id, inbox_id, message_type, content_type, "
     "coalesce(content_attributes, '{}')::text AS content_attributes, "
@@ -157,12 +161,12 @@ void create_message(const context& ctx, const target& t, actors::message_command
     "(SELECT display_id FROM conversations c WHERE c.id = m.conversation_id) AS display_id "
     "FROM messages m WHERE inbox_id = $1 AND ((NULLIF($2, '') IS NOT NULL AND source_id = $2) "
     "OR (NULLIF($3, '') IS NOT NULL AND echo_id = $3)) ORDER BY id LIMIT 1",
-    {std::to_string(t.inbox_id), cmd.message.source_id, cmd.message.echo_id});
-  auto existing = [](result_set& rs) {
-    return json_ok(json::parse(
-      actors::message_json(message_from_row(rs, 0), std::stoll(rs.field(0, "display_id").text))));
+    {std::to_string(inbox_id), cmd.message.source_id, cmd.message.echo_id});
+  auto existing = [shape](result_set& rs) {
+    return json_ok(shape(json::parse(
+      actors::message_json(message_from_row(rs, 0), std::stoll(rs.field(0, "display_id").text)))));
   };
-  auto send = [ctx, t, cmd, display_id, respond, key_sql, existing]() {
+  auto send = [ctx, conversation_id, cmd, display_id, respond, key_sql, existing, shape]() {
     auto sys = ctx.sys;
     // A concurrent retry may win the race past the check above: the unique index then
     // says `conflict`, and the stored message is the answer.
@@ -179,16 +183,16 @@ void create_message(const context& ctx, const target& t, actors::message_command
     };
     ask(
       *sys, ctx.registry, timeout,
-      [sys, respond, display_id, on_error, cmd](actors::conversation_actor& conv) {
+      [sys, respond, display_id, on_error, cmd, shape](actors::conversation_actor& conv) {
         ask(
           *sys, conv, timeout,
-          [respond, display_id](actors::message_row& stored) {
-            respond(json_ok(json::parse(actors::message_json(stored, display_id))));
+          [respond, display_id, shape](actors::message_row& stored) {
+            respond(json_ok(shape(json::parse(actors::message_json(stored, display_id)))));
           },
           on_error, actors::message_atom_v, cmd);
       },
       [respond](caf::error& err) { respond(error_response(err)); }, actors::conversation_atom_v,
-      t.conversation_id);
+      conversation_id);
   };
   if (cmd.message.source_id.empty() && cmd.message.echo_id.empty())
     return send();
@@ -202,8 +206,6 @@ void create_message(const context& ctx, const target& t, actors::message_command
     },
     pass_on(respond));
 }
-
-} // namespace
 
 void add_conversation_routes(router& routes, const context& ctx) {
   auto row_reply = [ctx](responder respond) {
@@ -505,7 +507,7 @@ void add_conversation_routes(router& routes, const context& ctx) {
         cmd.message.sender_id = t.who.user_id;
       }
       cmd.by = performer_of(t.who);
-      create_message(ctx, t, cmd, respond);
+      create_message(ctx, t.inbox_id, t.conversation_id, t.display_id, cmd, respond);
     });
   });
 }

@@ -3,6 +3,11 @@
 #include "net/api/context.hpp"
 #include "net/router.hpp"
 
+#include <nlohmann/json.hpp>
+
+#include <cstdint>
+#include <functional>
+
 namespace messenger::net::api {
 
 /// Application API on one conversation: show, PATCH (priority), toggle_status,
@@ -10,5 +15,12 @@ namespace messenger::net::api {
 /// labels, assignments, and its messages (list with before/after, create). Every write goes
 /// through the conversation actor and is answered after its commit.
 void add_conversation_routes(router& routes, const context& ctx);
+
+/// Creates a message through the conversation actor and answers it (message JSON passed
+/// through `shape` when given). A source_id or echo_id the inbox already holds answers the
+/// stored message (200) and creates nothing, also when a concurrent retry wins the race.
+void create_message(const context& ctx, int64_t inbox_id, int64_t conversation_id,
+                    int64_t display_id, actors::message_command cmd, responder respond,
+                    std::function<nlohmann::json(nlohmann::json)> shape = {});
 
 } // namespace messenger::net::api
