@@ -103,6 +103,8 @@ expected<uint16_t> node::start() {
   net::server_options sopts;
   sopts.host = st.cfg.http_addr.host;
   sopts.port = st.cfg.http_addr.port;
+  sopts.throttle
+    = {st.cfg.rate_limit_per_ip, st.cfg.rate_limit_per_token, st.cfg.rate_limit_allowed_ips};
   st.server = std::make_unique<net::http_server>(st.routes, sopts);
   auto port = st.server->listen();
   if (!port)

@@ -30,6 +30,7 @@ struct app_config {
   uint32_t assignment_window_s = 300;
   uint32_t presence_duration_s = 20;
   uint32_t rate_limit_per_ip = 3000;
+  uint32_t rate_limit_per_token = 3000;
   /// An idle conversation/inbox/operator actor passivates after this many seconds.
   uint32_t entity_idle_s = 600;
   std::vector<std::string> rate_limit_allowed_ips{"127.0.0.1", "::1"};

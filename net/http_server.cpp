@@ -42,10 +42,11 @@ http_request to_request(const http::request<http::string_body>& msg, const std::
 
 class session : public std::enable_shared_from_this<session> {
 public:
-  session(tcp::socket&& socket, const router& routes, const server_options& opts,
+  session(tcp::socket&& socket, const router& routes, const server_options& opts, throttle& limits,
           std::atomic<size_t>& open, std::atomic<size_t>& busy)
       : stream_(std::move(socket)),
         routes_(routes),
+        limits_(limits),
         opts_(opts),
         open_(open),
         busy_(busy) {
@@ -107,6 +108,8 @@ private:
         self->write(std::move(res), self->version_);
       });
     };
+    if (auto refused = limits_.check(req))
+      return respond(std::move(*refused));
     try {
       routes_.dispatch(req, respond);
     } catch (const std::exception& e) {
@@ -151,6 +154,7 @@ private:
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   const router& routes_;
+  throttle& limits_;
   const server_options& opts_;
   std::atomic<size_t>& open_;
   std::atomic<size_t>& busy_; ///< requests read but not yet answered, server-wide
@@ -171,11 +175,13 @@ struct http_server::impl {
   std::atomic<size_t> open{0};
   std::atomic<size_t> busy{0};
   std::atomic<bool> accepting{false};
+  throttle limits;
 
   impl(const router& r, server_options o)
       : routes(r),
         opts(std::move(o)),
-        ioc(static_cast<int>(std::max(1u, opts.io_threads))) {
+        ioc(static_cast<int>(std::max(1u, opts.io_threads))),
+        limits(opts.throttle) {
     // nop
   }
 
@@ -187,7 +193,7 @@ struct http_server::impl {
         if (!accepting)
           return;
       } else {
-        std::make_shared<session>(std::move(socket), routes, opts, open, busy)->run();
+        std::make_shared<session>(std::move(socket), routes, opts, limits, open, busy)->run();
       }
       if (accepting)
         accept();

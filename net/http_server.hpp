@@ -2,6 +2,7 @@
 
 #include "common/expected.hpp"
 #include "net/router.hpp"
+#include "net/throttle.hpp"
 
 #include <chrono>
 #include <cstddef>
@@ -21,6 +22,8 @@ struct server_options {
   /// How long an idle keep-alive connection stays open.
   std::chrono::seconds idle_timeout{75};
   unsigned io_threads = 1;
+  /// Request rate limits (429 beyond); zero limits switch them off.
+  throttle_options throttle;
 };
 
 /// HTTP/1.1 server on Boost.Beast: keep-alive, requests on one connection answered in

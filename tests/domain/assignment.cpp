@@ -1,6 +1,7 @@
 #define CAF_SUITE domain.assignment
 #include "domain/presence.hpp"
 #include "domain/rate_limiter.hpp"
+#include "domain/request_limiter.hpp"
 #include "domain/round_robin.hpp"
 
 #include <caf/test/unit_test.hpp>
@@ -104,4 +105,23 @@ CAF_TEST(presence expires and auto_offline false is always present) {
   p.auto_offline = false;
   p.configured = availability::online;
   CAF_CHECK(p.eligible(t0 + 100h, fresh));
+}
+
+CAF_TEST(request limiter counts per key in fixed windows) {
+  request_limiter limiter{60s, 3};
+  auto w0 = timestamp{} + 600s; // window boundary
+  CAF_CHECK(limiter.allow("ip:a", 2, w0));
+  CAF_CHECK(limiter.allow("ip:a", 2, w0 + 1s));
+  CAF_CHECK(!limiter.allow("ip:a", 2, w0 + 2s));
+  CAF_CHECK(limiter.allow("ip:b", 2, w0 + 2s));
+  CAF_CHECK_EQUAL(limiter.retry_after(w0 + 2s), 58);
+  // The next window starts afresh.
+  CAF_CHECK(limiter.allow("ip:a", 2, w0 + 60s));
+  // Bounded memory: beyond max_keys, unseen keys are not tracked (and pass).
+  CAF_CHECK(limiter.allow("k1", 1, w0 + 61s));
+  CAF_CHECK(limiter.allow("k2", 1, w0 + 61s));
+  CAF_CHECK_EQUAL(limiter.tracked_keys(), 3u);
+  CAF_CHECK(limiter.allow("k3", 1, w0 + 61s));
+  CAF_CHECK(limiter.allow("k3", 1, w0 + 61s));
+  CAF_CHECK_EQUAL(limiter.tracked_keys(), 3u);
 }
