@@ -15,6 +15,7 @@
 #include "net/api/public_api.hpp"
 #include "net/health.hpp"
 #include "net/http_server.hpp"
+#include "net/webhooks.hpp"
 
 #include <caf/all.hpp>
 
@@ -52,6 +53,7 @@ struct node::impl {
   actors::dispatcher_actor dispatcher;
   actors::registry_actor registry;
   actors::listener_actor activity;
+  actors::listener_actor webhooks;
   std::shared_ptr<std::atomic<bool>> migrations_applied = std::make_shared<std::atomic<bool>>(true);
   uint16_t port = 0;
   bool stopped = false;
@@ -99,6 +101,10 @@ expected<uint16_t> node::start() {
   st.registry = actors::spawn_registry(*st.sys, ctx);
   st.activity = actors::spawn_activity_listener(*st.sys, st.registry);
   caf::anon_send(st.dispatcher, actors::subscribe_atom_v, st.activity);
+  net::webhook_options wopts;
+  wopts.retry_base = std::chrono::milliseconds{st.cfg.webhook_retry_base_ms};
+  st.webhooks = net::spawn_webhooks(*st.sys, st.reader, wopts);
+  caf::anon_send(st.dispatcher, actors::subscribe_atom_v, st.webhooks);
 
   net::server_options sopts;
   sopts.host = st.cfg.http_addr.host;
@@ -162,6 +168,7 @@ void node::shutdown() {
     // answered with an error) before the writer refuses new work.
     self->send_exit(st.registry, caf::exit_reason::user_shutdown);
     self->send_exit(st.activity, caf::exit_reason::user_shutdown);
+    self->send_exit(st.webhooks, caf::exit_reason::user_shutdown);
     self->send_exit(st.dispatcher, caf::exit_reason::user_shutdown);
     self->request(st.writer, std::chrono::seconds{15}, actors::drain_atom_v)
       .receive(

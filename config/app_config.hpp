@@ -33,6 +33,9 @@ struct app_config {
   uint32_t rate_limit_per_token = 3000;
   /// An idle conversation/inbox/operator actor passivates after this many seconds.
   uint32_t entity_idle_s = 600;
+  /// First webhook retry after this many milliseconds (then doubling); not in the
+  /// environment: tests shorten it.
+  uint32_t webhook_retry_base_ms = 1000;
   std::vector<std::string> rate_limit_allowed_ips{"127.0.0.1", "::1"};
   log::level log_level = log::level::info;
 

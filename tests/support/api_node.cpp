@@ -9,13 +9,15 @@ namespace messenger::test {
 
 using json = nlohmann::json;
 
-api_node::api_node() {
+api_node::api_node(std::function<void(config::app_config&)> tweak) {
   CAF_REQUIRE(persistence::migrate(db.url(), persistence::embedded_migrations()).has_value());
   config::app_config cfg;
   cfg.database_url = db.url();
   cfg.http_addr = {"127.0.0.1", 0};
   cfg.node_id = "api-test";
   cfg.platform_token = platform;
+  if (tweak)
+    tweak(cfg);
   node = std::make_unique<app::node>(cfg);
   auto bound = node->start();
   CAF_REQUIRE(bound.has_value());

@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -26,7 +27,8 @@ struct api_node {
   int64_t admin_id = 0;
   int64_t agent_id = 0;
 
-  api_node();
+  /// `tweak` adjusts the node's configuration before it starts.
+  explicit api_node(std::function<void(config::app_config&)> tweak = {});
   ~api_node();
 
   /// Calls the API with `token`, checks the status and returns the parsed body (null when

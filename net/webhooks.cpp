@@ -1,0 +1,278 @@
+#include "net/webhooks.hpp"
+
+#include "common/log.hpp"
+#include "domain/backoff.hpp"
+#include "domain/types.hpp"
+#include "net/api/context.hpp"
+#include "net/api/render.hpp"
+#include "net/http_client.hpp"
+
+#include <caf/all.hpp>
+
+#include <nlohmann/json.hpp>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
+#include <algorithm>
+#include <functional>
+#include <unordered_map>
+
+namespace messenger::net {
+
+namespace {
+
+using json = nlohmann::json;
+using clock_type = std::chrono::steady_clock;
+
+/// A place events of one account go to: an account webhook (with its subscriptions and
+/// optional inbox) or an API inbox's webhook_url (every conversation/message event of it).
+struct target {
+  std::string url;
+  std::string secret;
+  std::vector<std::string> subscriptions; ///< empty for inbox webhook_urls
+  int64_t inbox_id = 0;                   ///< 0 = every inbox of the account
+  bool inbox_url = false;
+};
+
+struct account_targets {
+  clock_type::time_point fetched;
+  std::vector<target> targets;
+};
+
+/// Chatwoot's webhook event name for a realtime event name, or "" when none.
+std::string webhook_event(const std::string& name) {
+  static const std::unordered_map<std::string, std::string> names{
+    {"message.created", "message_created"},
+    {"message.updated", "message_updated"},
+    {"conversation.created", "conversation_created"},
+    {"conversation.status_changed", "conversation_status_changed"},
+    {"conversation.updated", "conversation_updated"},
+    {"contact.created", "contact_created"},
+    {"contact.updated", "contact_updated"},
+    {"conversation.typing_on", "conversation_typing_on"},
+    {"conversation.typing_off", "conversation_typing_off"},
+    {"webwidget.triggered", "webwidget_triggered"}};
+  auto it = names.find(name);
+  return it == names.end() ? std::string{} : it->second;
+}
+
+/// The webhook body: the event's data in Chatwoot's webhook form, plus `event`.
+std::optional<std::string> payload_of(const actors::domain_event& ev, const std::string& name) {
+  auto data = json::parse(ev.data, nullptr, false);
+  if (!data.is_object())
+    return std::nullopt;
+  data.erase("activity");
+  if (name == "message_created" || name == "message_updated") {
+    // Message#webhook_data: the type as its name, created_at as ISO-8601; never activity.
+    static const char* types[] = {"incoming", "outgoing", "activity", "template"};
+    auto type = data.value("message_type", 0);
+    if (type == 2)
+      return std::nullopt;
+    data["message_type"] = types[type >= 0 && type <= 3 ? type : 0];
+    data["created_at"] = api::iso8601(data.value("created_at", int64_t{0}) * 1000000);
+    data["inbox"] = {{"id", ev.inbox_id}};
+    data["conversation"] = {{"id", ev.display_id}, {"inbox_id", ev.inbox_id}};
+    if (ev.by.id != 0 && !ev.by.type.empty())
+      data["sender"] = {{"id", ev.by.id},
+                        {"name", ev.by.name},
+                        {"type", ev.by.type == "Contact" ? "contact" : "user"}};
+  }
+  data["account"] = {{"id", ev.account_id}};
+  data["event"] = name;
+  return data.dump();
+}
+
+std::string signature(const std::string& secret, const std::string& text) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int length = 0;
+  HMAC(EVP_sha256(), secret.data(), static_cast<int>(secret.size()),
+       reinterpret_cast<const unsigned char*>(text.data()), text.size(), digest, &length);
+  static constexpr char hex[] = "0123456789abcdef";
+  std::string out = "sha256=";
+  for (unsigned int i = 0; i < length; ++i) {
+    out += hex[digest[i] >> 4];
+    out += hex[digest[i] & 0x0f];
+  }
+  return out;
+}
+
+std::string uuid_v4() {
+  auto raw = api::secure_token() + api::secure_token();
+  auto hex = api::sha256_hex(raw);
+  return hex.substr(0, 8) + "-" + hex.substr(8, 4) + "-4" + hex.substr(13, 3) + "-a"
+         + hex.substr(17, 3) + "-" + hex.substr(20, 12);
+}
+
+/// A sender: blocking POSTs on its own thread (detached), answering the status code
+/// (0 when the endpoint was unreachable or timed out).
+caf::behavior sender(caf::event_based_actor*, std::chrono::milliseconds timeout) {
+  return {
+    [timeout](const std::string& url, const std::string& body, const std::string& secret,
+              const std::string& delivery) -> int32_t {
+      std::vector<std::pair<std::string, std::string>> headers{{"X-Chatwoot-Delivery", delivery}};
+      if (!secret.empty()) {
+        auto ts = std::to_string(std::chrono::duration_cast<std::chrono::seconds>(
+                                   std::chrono::system_clock::now().time_since_epoch())
+                                   .count());
+        headers.emplace_back("X-Chatwoot-Timestamp", ts);
+        headers.emplace_back("X-Chatwoot-Signature", signature(secret, ts + "." + body));
+      }
+      auto status = post(url, body, headers, timeout);
+      if (!status) {
+        log::warn("webhook_unreachable",
+                  log::fields{}("url", url)("delivery", delivery)("error", status.error().detail));
+        return 0;
+      }
+      return static_cast<int32_t>(*status);
+    },
+  };
+}
+
+struct webhook_state {
+  webhook_state() = default;
+  webhook_options opts;
+  actors::reader_actor reader;
+  std::vector<caf::actor> senders;
+  std::unordered_map<int64_t, account_targets> cache;
+  size_t queued = 0; ///< deliveries in flight or waiting for a retry
+  uint64_t delivered = 0;
+  uint64_t dropped = 0;
+  static inline const char* name = "webhooks";
+};
+
+using pointer = caf::stateful_actor<webhook_state>*;
+
+/// Sends one delivery to its sender (by URL, so one slow endpoint delays only its own
+/// share); failures (unreachable, 429, 5xx) are retried with exponential backoff.
+void attempt(pointer self, std::string url, std::string body, std::string secret,
+             std::string delivery, uint32_t tries) {
+  auto& st = self->state;
+  auto& dest = st.senders[std::hash<std::string>{}(url) % st.senders.size()];
+  self->request(dest, caf::infinite, url, body, secret, delivery)
+    .then(
+      [=](int32_t status) {
+        auto& s = self->state;
+        bool retry = status == 0 || status == 429 || status >= 500;
+        if (!retry || tries + 1 >= s.opts.max_attempts) {
+          --s.queued;
+          if (retry)
+            log::warn("webhook_given_up",
+                      log::fields{}("url", url)("delivery", delivery)("status", status));
+          else
+            ++s.delivered;
+          return;
+        }
+        domain::backoff policy{s.opts.retry_base, s.opts.retry_cap};
+        self->delayed_send(self, policy.delay(tries), actors::wake_atom_v, url, body, secret,
+                           delivery, tries + 1);
+      },
+      [=](caf::error& err) {
+        --self->state.queued;
+        log::warn("webhook_sender_failed",
+                  log::fields{}("delivery", delivery)("error", self->system().render(err)));
+      });
+}
+
+void fan_out(pointer self, const actors::domain_event& ev, const std::string& name) {
+  auto& st = self->state;
+  auto it = st.cache.find(ev.account_id);
+  if (it == st.cache.end())
+    return;
+  std::optional<std::string> body;
+  bool inbox_event = name.rfind("conversation_", 0) == 0 || name.rfind("message_", 0) == 0
+                     || name == "webwidget_triggered";
+  for (const auto& t : it->second.targets) {
+    bool wanted = t.inbox_url ? inbox_event && t.inbox_id == ev.inbox_id
+                              : std::find(t.subscriptions.begin(), t.subscriptions.end(), name)
+                                    != t.subscriptions.end()
+                                  && (t.inbox_id == 0 || t.inbox_id == ev.inbox_id);
+    if (!wanted)
+      continue;
+    if (!body && !(body = payload_of(ev, name)))
+      return;
+    if (st.queued >= st.opts.queue_limit) {
+      ++st.dropped;
+      log::warn("webhook_queue_full", log::fields{}("url", t.url)("event", name));
+      continue;
+    }
+    ++st.queued;
+    attempt(self, t.url, *body, t.secret, uuid_v4(), 0);
+  }
+}
+
+std::vector<target> targets_of(const persistence::result_set& rs) {
+  std::vector<target> out;
+  for (size_t i = 0; i < rs.rows.size(); ++i) {
+    target t;
+    t.url = rs.field(i, "url").text;
+    t.secret = rs.field(i, "secret").text;
+    t.inbox_id = std::stoll(rs.field(i, "inbox_id").text);
+    t.inbox_url = rs.field(i, "kind").text == "inbox";
+    auto subs = json::parse(rs.field(i, "subscriptions").text, nullptr, false);
+    if (subs.is_array())
+      for (const auto& s : subs)
+        if (s.is_string())
+          t.subscriptions.push_back(s.get<std::string>());
+    out.push_back(std::move(t));
+  }
+  return out;
+}
+
+caf::behavior webhooks(pointer self, actors::reader_actor reader, webhook_options opts) {
+  self->state.opts = opts;
+  self->state.reader = std::move(reader);
+  for (unsigned i = 0; i < std::max(1u, opts.senders); ++i) {
+    auto s = self->spawn<caf::detached + caf::linked>(sender, opts.timeout);
+    self->state.senders.push_back(s);
+  }
+  return {
+    [=](actors::event_atom, const actors::domain_event& ev) {
+      auto name = webhook_event(ev.name);
+      if (name.empty() || ev.account_id == 0)
+        return;
+      auto& st = self->state;
+      auto now = clock_type::now();
+      auto it = st.cache.find(ev.account_id);
+      if (it != st.cache.end() && now - it->second.fetched < st.opts.cache_ttl)
+        return fan_out(self, ev, name);
+      // `await` keeps events in order while the account's targets are (re)loaded.
+      auto stmt = persistence::make_statement(
+        "SELECT w.url, coalesce(w.secret, '') AS secret, coalesce(w.subscriptions, "
+        "'[]')::text AS subscriptions, coalesce(w.inbox_id, 0) AS inbox_id, 'account' AS kind "
+        "FROM webhooks w WHERE w.account_id = $1 AND w.url IS NOT NULL UNION ALL SELECT "
+        "ch.webhook_url, '', '[]', i.id, 'inbox' FROM inboxes i JOIN channel_api ch ON ch.id = "
+        "i.channel_id AND i.channel_type = 'Channel::Api' WHERE i.account_id = $1 AND "
+        "coalesce(ch.webhook_url, '') <> ''",
+        {std::to_string(ev.account_id)});
+      self->request(st.reader, std::chrono::seconds{30}, actors::query_atom_v, std::move(stmt))
+        .await(
+          [=](persistence::result_set& rs) {
+            self->state.cache[ev.account_id] = {clock_type::now(), targets_of(rs)};
+            fan_out(self, ev, name);
+          },
+          [=](caf::error& err) {
+            log::warn("webhook_targets_unavailable",
+                      log::fields{}("account", ev.account_id)("error", self->system().render(err)));
+          });
+    },
+    [=](actors::wake_atom, std::string& url, std::string& body, std::string& secret,
+        std::string& delivery, uint32_t tries) {
+      attempt(self, std::move(url), std::move(body), std::move(secret), std::move(delivery), tries);
+    },
+    [=](actors::stats_atom) {
+      return std::vector<int64_t>{static_cast<int64_t>(self->state.delivered),
+                                  static_cast<int64_t>(self->state.queued),
+                                  static_cast<int64_t>(self->state.dropped)};
+    },
+  };
+}
+
+} // namespace
+
+actors::listener_actor spawn_webhooks(caf::actor_system& sys, actors::reader_actor reader,
+                                      webhook_options opts) {
+  auto handle = sys.spawn(webhooks, std::move(reader), opts);
+  return caf::actor_cast<actors::listener_actor>(handle);
+}
+
+} // namespace messenger::net
