@@ -92,7 +92,8 @@ void publish(pointer self, domain_event ev) {
 /// one when it is unassigned or its assignee is no longer a member of the inbox.
 void request_agent_if_needed(pointer self) {
   auto& st = self->state;
-  if (st.conv.status != domain::conversation_status::open || !st.row.inbox_auto_assignment)
+  // The inbox decides with its current enable_auto_assignment (this row's copy may be older).
+  if (st.conv.status != domain::conversation_status::open)
     return;
   auto id = st.row.id;
   auto current = st.conv.assignee_id.value_or(0);
@@ -359,6 +360,25 @@ conversation_actor::behavior_type conversation(pointer self, conversation_row in
     [=](toggle_atom, status_command& cmd) -> caf::result<conversation_row> {
       touch(self);
       return change_status_now(self, cmd);
+    },
+    [=](team_atom, int64_t team, std::string& team_name,
+        performer& by) -> caf::result<conversation_row> {
+      // POST …/assignments {team_id}: 0 removes the team. Activity as Chatwoot's
+      // conversations.activity.team.{assigned,removed}.
+      touch(self);
+      auto& s = self->state;
+      auto before = s.conv.team_id.value_or(0);
+      if (team < 0)
+        return to_caf_error({errc::invalid_argument, "unknown team"});
+      if (before == team)
+        return current_row(self);
+      s.conv.team_id = team == 0 ? std::nullopt : std::optional<int64_t>{team};
+      std::string activity;
+      if (!by.name.empty())
+        activity = team == 0 ? "Unassigned from team by " + by.name
+                             : "Assigned to " + team_name + " by " + by.name;
+      return commit_row(self, write_of(self), by,
+                        {{"team.changed", activity}, {"conversation.updated", ""}});
     },
     [=](priority_atom, int32_t prio, performer& by) -> caf::result<conversation_row> {
       touch(self);

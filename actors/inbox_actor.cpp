@@ -189,6 +189,29 @@ inbox_actor::behavior_type inbox(pointer self, inbox_row row, entity_context ctx
           [=](caf::error& err) mutable { promise.deliver(err); });
       return promise;
     },
+    [=](toggle_atom, bool auto_assignment) {
+      // enable_auto_assignment changed (PATCH inboxes): off drops the queue; on reloads the
+      // open, unassigned conversations from the store and assigns them, oldest first.
+      auto& s = self->state;
+      s.last_used = self->clock().now();
+      if (s.row.enable_auto_assignment == auto_assignment)
+        return;
+      s.row.enable_auto_assignment = auto_assignment;
+      s.queue.clear();
+      if (!auto_assignment)
+        return;
+      self->request(s.ctx.store, std::chrono::seconds{30}, load_atom_v, inbox_atom_v, s.row.id)
+        .then(
+          [=](inbox_row& fresh) {
+            auto& x = self->state;
+            if (!x.row.enable_auto_assignment)
+              return;
+            for (auto id : fresh.waiting)
+              x.queue.emplace_back(id, 0);
+            drain(self);
+          },
+          [](caf::error&) {});
+    },
     [=](want_agent_atom, int64_t conversation_id, int64_t current_assignee) {
       auto& s = self->state;
       s.last_used = self->clock().now();

@@ -64,6 +64,7 @@ using conversation_actor = caf::typed_actor<
   caf::replies_to<typing_atom, bool, bool, performer>::with<bool>,
   caf::replies_to<labels_atom, std::vector<std::string>, performer>::with<conversation_row>,
   caf::replies_to<attributes_atom, std::string, performer>::with<conversation_row>,
+  caf::replies_to<team_atom, int64_t, std::string, performer>::with<conversation_row>,
   caf::replies_to<get_atom>::with<conversation_row>, caf::reacts_to<wake_atom, uint64_t>,
   caf::reacts_to<idle_atom, uint64_t>>;
 
@@ -73,6 +74,7 @@ using inbox_actor
                      caf::reacts_to<want_agent_atom, int64_t, int64_t>,
                      caf::reacts_to<member_atom, int64_t, bool, std::string>,
                      caf::reacts_to<eligible_atom, int64_t, bool>,
+                     caf::reacts_to<toggle_atom, bool>,
                      caf::replies_to<inspect_atom>::with<inbox_view>,
                      caf::reacts_to<wake_atom, uint64_t>, caf::reacts_to<idle_atom, uint64_t>>;
 

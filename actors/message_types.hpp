@@ -230,6 +230,7 @@ CAF_BEGIN_TYPE_ID_BLOCK(messenger, caf::first_custom_type_id)
   CAF_ADD_ATOM(messenger, messenger::actors, event_atom, "event")
   CAF_ADD_ATOM(messenger, messenger::actors, count_atom, "count")
   CAF_ADD_ATOM(messenger, messenger::actors, create_atom, "create")
+  CAF_ADD_ATOM(messenger, messenger::actors, team_atom, "team")
 
 CAF_END_TYPE_ID_BLOCK(messenger)
 

@@ -11,6 +11,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include <map>
+
 namespace messenger::net::api {
 
 namespace {
@@ -30,7 +32,14 @@ constexpr const char* filter_sql
     " AND ($5::int IS NULL OR c.inbox_id = $5)"
     " AND ($6::text IS NULL OR $6 = ANY (string_to_array(c.cached_label_list, ', ')))"
     " AND ($7::text IS NULL OR EXISTS (SELECT 1 FROM messages m WHERE m.conversation_id = c.id"
-    " AND m.message_type IN (0, 1) AND m.content ILIKE '%' || messenger_like_escape($7) || '%'))";
+    " AND m.message_type IN (0, 1) AND m.content ILIKE '%' || messenger_like_escape($7) || '%'))"
+    " AND ($8::int IS NULL OR c.team_id = $8)"
+    " AND ($9::text IS NULL OR ($9 = 'unattended' AND (c.first_reply_created_at IS NULL OR"
+    " c.waiting_since IS NOT NULL)))"
+    " AND ($10::text IS NULL OR c.contact_inbox_id IN (SELECT ci.id FROM contact_inboxes ci"
+    " WHERE ci.source_id = $10))"
+    " AND ($11::bigint IS NULL OR c.updated_at > (now() AT TIME ZONE 'utc') - $11 * interval"
+    " '1 second')";
 
 struct list_params {
   std::optional<std::string> status; // nullopt = all
@@ -38,8 +47,37 @@ struct list_params {
   std::optional<std::string> inbox_id;
   std::optional<std::string> label;
   std::optional<std::string> q;
+  std::optional<std::string> team_id;
+  std::optional<std::string> conversation_type;
+  std::optional<std::string> source_id;
+  std::optional<std::string> updated_within; ///< seconds; no pagination then
+  std::string order = "c.last_activity_at DESC, c.id DESC";
   int64_t page = 1;
 };
+
+/// Chatwoot's sort_by values (and their legacy names) → ORDER BY.
+std::optional<std::string> order_of(const std::string& sort) {
+  static const std::map<std::string, std::string> orders{
+    {"last_activity_at_desc", "c.last_activity_at DESC, c.id DESC"},
+    {"latest", "c.last_activity_at DESC, c.id DESC"},
+    {"last_activity_at_asc", "c.last_activity_at ASC, c.id ASC"},
+    {"created_at_desc", "c.created_at DESC, c.id DESC"},
+    {"created_at_asc", "c.created_at ASC, c.id ASC"},
+    {"sort_on_created_at", "c.created_at ASC, c.id ASC"},
+    {"priority_desc", "c.priority DESC NULLS LAST, c.last_activity_at DESC, c.id DESC"},
+    {"sort_on_priority", "c.priority DESC NULLS LAST, c.last_activity_at DESC, c.id DESC"},
+    {"priority_asc", "c.priority ASC NULLS FIRST, c.last_activity_at DESC, c.id DESC"},
+    {"priority_desc_created_at_asc", "c.priority DESC NULLS LAST, c.created_at ASC, c.id ASC"},
+    {"waiting_since_asc", "c.waiting_since ASC NULLS LAST, c.id ASC"},
+    {"sort_on_waiting_since", "c.waiting_since ASC NULLS LAST, c.id ASC"},
+    {"waiting_since_desc", "c.waiting_since DESC NULLS LAST, c.id DESC"},
+    {"unread", "(c.agent_last_seen_at IS NULL OR c.agent_last_seen_at < c.last_activity_at) "
+               "DESC, c.last_activity_at DESC, c.id DESC"}};
+  auto it = orders.find(sort);
+  if (it == orders.end())
+    return std::nullopt;
+  return it->second;
+}
 
 std::optional<list_params> parse_params(const http_request& req, std::string& problem) {
   list_params p;
@@ -75,6 +113,31 @@ std::optional<list_params> parse_params(const http_request& req, std::string& pr
   if (!p.label)
     p.label = get("labels");
   p.q = get("q");
+  p.team_id = get("team_id");
+  if (p.team_id && !digits(*p.team_id)) {
+    problem = "team_id must be a number";
+    return std::nullopt;
+  }
+  p.conversation_type = get("conversation_type");
+  if (p.conversation_type && *p.conversation_type != "unattended"
+      && *p.conversation_type != "mention" && *p.conversation_type != "participating") {
+    problem = "'" + *p.conversation_type + "' is not a valid conversation_type";
+    return std::nullopt;
+  }
+  p.source_id = get("source_id");
+  p.updated_within = get("updated_within");
+  if (p.updated_within && !digits(*p.updated_within)) {
+    problem = "updated_within must be a number of seconds";
+    return std::nullopt;
+  }
+  if (auto sort = get("sort_by")) {
+    auto order = order_of(*sort);
+    if (!order) {
+      problem = "'" + *sort + "' is not a valid sort_by";
+      return std::nullopt;
+    }
+    p.order = *order;
+  }
   auto page = page_param(req, problem);
   if (!page)
     return std::nullopt;
@@ -89,7 +152,11 @@ std::vector<std::optional<std::string>> filter_args(const caller& who, const lis
           p.status,
           p.inbox_id,
           p.label,
-          p.q};
+          p.q,
+          p.team_id,
+          p.conversation_type,
+          p.source_id,
+          p.updated_within};
 }
 
 persistence::statement counts_query(const caller& who, const list_params& p) {
@@ -97,6 +164,8 @@ persistence::statement counts_query(const caller& who, const list_params& p) {
                     "count(*) FILTER (WHERE c.assignee_id IS NULL) AS unassigned, "
                     "count(*) AS total";
   sql += filter_sql;
+  if (p.conversation_type && *p.conversation_type != "unattended")
+    sql += " AND false";
   return make_statement(std::move(sql), filter_args(who, p));
 }
 
@@ -118,7 +187,13 @@ persistence::statement page_query(const caller& who, const list_params& p) {
     sql += " AND c.assignee_id IS NULL";
   else if (p.assignee_type == "assigned")
     sql += " AND c.assignee_id IS NOT NULL";
-  sql += " ORDER BY c.last_activity_at DESC, c.id DESC LIMIT ";
+  // mention / participating: messenger has no mentions or participants yet (nothing matches).
+  if (p.conversation_type && *p.conversation_type != "unattended")
+    sql += " AND false";
+  sql += " ORDER BY " + p.order;
+  if (p.updated_within)
+    return make_statement(std::move(sql), filter_args(who, p));
+  sql += " LIMIT ";
   sql += std::to_string(page_size);
   sql += " OFFSET ";
   sql += std::to_string((p.page - 1) * page_size);

@@ -379,6 +379,34 @@ void add_conversation_routes(router& routes, const context& ctx) {
     int64_t assignee = 0;
     if (body->contains("assignee_id") && (*body)["assignee_id"].is_number_integer())
       assignee = (*body)["assignee_id"].get<int64_t>();
+    if (!body->contains("assignee_id") && body->contains("team_id")) {
+      // Team assignment: the team's raw row, or null (an unknown id removes the team).
+      auto team = int_field(*body, "team_id").value_or(0);
+      return with_conversation(ctx, req, respond, [ctx, respond, team](target t) {
+        query(
+          ctx,
+          make_statement("SELECT t.id, t.name, jsonb_build_object('id', t.id, 'name', t.name, "
+                         "'description', t.description, 'allow_auto_assign', "
+                         "t.allow_auto_assign, 'account_id', t.account_id, 'created_at', "
+                         "t.created_at, 'updated_at', t.updated_at, 'icon', t.icon, "
+                         "'icon_color', t.icon_color)::text AS j FROM teams t WHERE "
+                         "t.account_id = $1 AND t.id = $2",
+                         {std::to_string(t.who.account_id), std::to_string(team)}),
+          [ctx, respond, t](result_set& rs) -> http_response {
+            int64_t id = rs.rows.empty() ? 0 : std::stoll(rs.field(0, "id").text);
+            auto name = rs.rows.empty() ? std::string{} : rs.field(0, "name").text;
+            auto reply = rs.rows.empty() ? std::string{"null"} : rs.field(0, "j").text;
+            ask_conversation(
+              ctx, t.conversation_id, respond,
+              [respond, reply](actors::conversation_row&) {
+                respond(http_response::json(200, reply));
+              },
+              actors::team_atom_v, id, name, performer_of(t.who));
+            return deferred();
+          },
+          pass_on(respond));
+      });
+    }
     with_conversation(ctx, req, respond, [ctx, respond, assignee](target t) {
       // The assignee must be a user of the account; an unknown id unassigns (API.md).
       query(

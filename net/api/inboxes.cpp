@@ -262,6 +262,173 @@ void add_inbox_routes(router& routes, const context& ctx) {
   };
   routes.add("POST", base + "/inbox_members", change_members(true));
   routes.add("DELETE", base + "/inbox_members", change_members(false));
+
+  // PATCH replaces the membership: adds the missing ids, removes the absent ones.
+  routes.add("PATCH", base + "/inbox_members", [ctx](http_request& req, responder respond) {
+    auto body = body_of(req, respond);
+    if (!body)
+      return;
+    auto inbox = int_field(*body, "inbox_id").value_or(0);
+    auto ids = user_ids_of(*body);
+    with_account_user(ctx, req, respond, [ctx, respond, inbox, ids](caller who) {
+      if (!who.administrator)
+        return respond(not_admin());
+      auto account = std::to_string(who.account_id);
+      auto in = std::to_string(inbox);
+      write(
+        ctx,
+        persistence::write_command{
+          {make_statement("SELECT count(*) AS found FROM inboxes WHERE id = $2 AND account_id = "
+                          "$1",
+                          {account, in}),
+           make_statement("WITH del AS (DELETE FROM inbox_members WHERE inbox_id = (SELECT id "
+                          "FROM inboxes WHERE id = $2 AND account_id = $1) AND NOT (user_id = ANY "
+                          "($3::bigint[])) RETURNING user_id) SELECT d.user_id, u.name FROM del d "
+                          "JOIN users u ON u.id = d.user_id",
+                          {account, in, id_array(ids)}),
+           make_statement("WITH ins AS (INSERT INTO inbox_members (user_id, inbox_id, "
+                          "created_at, updated_at) SELECT u, i.id, now() AT TIME ZONE 'utc', now() "
+                          "AT TIME ZONE 'utc' FROM unnest($3::bigint[]) u, inboxes i WHERE i.id = "
+                          "$2 AND i.account_id = $1 AND EXISTS (SELECT 1 FROM account_users au "
+                          "WHERE au.user_id = u AND au.account_id = $1) ON CONFLICT (inbox_id, "
+                          "user_id) DO NOTHING RETURNING user_id) SELECT i.user_id, u.name FROM "
+                          "ins i JOIN users u ON u.id = i.user_id",
+                          {account, in, id_array(ids)}),
+           make_statement(members_sql, {account, in})}},
+        [ctx, inbox, who](persistence::write_result& res) {
+          if (res.results.at(0).field(0, "found").text == "0")
+            return http_response::error(404, "Resource could not be found");
+          for (size_t k : {size_t{1}, size_t{2}}) {
+            std::vector<std::pair<int64_t, std::string>> changed;
+            const auto& rs = res.results.at(k);
+            for (size_t i = 0; i < rs.rows.size(); ++i)
+              changed.emplace_back(std::stoll(rs.field(i, "user_id").text),
+                                   rs.field(i, "name").text);
+            if (!changed.empty())
+              notify_members(ctx, who.account_id, inbox, changed, k == 2);
+          }
+          json payload = json::array();
+          for (size_t i = 0; i < res.results.at(3).rows.size(); ++i)
+            payload.push_back(agent_json(res.results.at(3), i));
+          return http_response::json(200, json{{"payload", payload}}.dump());
+        },
+        respond);
+    });
+  });
+
+  routes.add("PATCH", base + "/inboxes/:id", [ctx](http_request& req, responder respond) {
+    auto body = body_of(req, respond);
+    if (!body)
+      return;
+    auto id = id_param(req, "id");
+    auto flag = [&](const json& doc, const char* key) -> std::optional<std::string> {
+      auto it = doc.find(key);
+      if (it == doc.end() || it->is_null())
+        return std::nullopt;
+      if (!it->is_boolean())
+        throw json::type_error::create(302, std::string{key} + " must be true or false", nullptr);
+      return std::string{it->get<bool>() ? "true" : "false"};
+    };
+    json channel = body->contains("channel") && (*body)["channel"].is_object() ? (*body)["channel"]
+                                                                               : json::object();
+    auto name = string_field(*body, "name");
+    auto greeting = string_field(*body, "greeting_message");
+    auto timezone = string_field(*body, "timezone");
+    auto auto_assign = flag(*body, "enable_auto_assignment");
+    auto greeting_on = flag(*body, "greeting_enabled");
+    auto lock = flag(*body, "lock_to_single_conversation");
+    auto hmac = flag(channel, "hmac_mandatory");
+    std::optional<std::string> webhook;
+    if (channel.contains("webhook_url") && channel["webhook_url"].is_string())
+      webhook = channel["webhook_url"].get<std::string>();
+    if (webhook && !webhook->empty() && webhook->rfind("http://", 0) != 0
+        && webhook->rfind("https://", 0) != 0)
+      return respond(http_response::error(422, "Webhook url is invalid"));
+    if (name && name->size() > 255)
+      return respond(http_response::error(422, "Name is too long (maximum is 255 characters)"));
+    with_account_user(ctx, req, respond, [=](caller who) {
+      if (!who.administrator)
+        return respond(not_admin());
+      if (!id)
+        return respond(http_response::error(404, "Resource could not be found"));
+      auto account = std::to_string(who.account_id);
+      auto in = std::to_string(*id);
+      write(
+        ctx,
+        persistence::write_command{
+          {make_statement(
+             "UPDATE channel_api ch SET webhook_url = CASE WHEN $3::text IS NULL THEN "
+             "ch.webhook_url ELSE NULLIF($3, '') END, hmac_mandatory = coalesce($4::boolean, "
+             "ch.hmac_mandatory), updated_at = now() AT TIME ZONE 'utc' FROM inboxes i WHERE "
+             "i.id = $2 AND i.account_id = $1 AND i.channel_type = 'Channel::Api' AND ch.id = "
+             "i.channel_id",
+             {account, in, webhook, hmac}),
+           make_statement(
+             "WITH i AS (UPDATE inboxes SET name = coalesce($3, name), enable_auto_assignment = "
+             "coalesce($4::boolean, enable_auto_assignment), greeting_enabled = "
+             "coalesce($5::boolean, greeting_enabled), greeting_message = coalesce($6, "
+             "greeting_message), lock_to_single_conversation = coalesce($7::boolean, "
+             "lock_to_single_conversation), timezone = coalesce($8, timezone), updated_at = now() "
+             "AT TIME ZONE 'utc' WHERE id = $2 AND account_id = $1 RETURNING *) "
+             "SELECT " INBOX_COLUMNS
+             " FROM i LEFT JOIN channel_api ch ON ch.id = i.channel_id AND i.channel_type = "
+             "'Channel::Api'",
+             {account, in, name, auto_assign, greeting_on, greeting, lock, timezone})}},
+        [ctx, id, auto_assign](persistence::write_result& res) {
+          const auto& rs = res.results.at(1);
+          if (rs.rows.empty())
+            return http_response::error(404, "Resource could not be found");
+          if (auto_assign) {
+            bool on = *auto_assign == "true";
+            ask(
+              *ctx.sys, ctx.registry, timeout,
+              [on](actors::inbox_actor& inbox) {
+                caf::anon_send(inbox, actors::toggle_atom_v, on);
+              },
+              [](caf::error&) {}, actors::inbox_atom_v, *id);
+          }
+          return http_response::json(200, inbox_json(rs, 0, true).dump());
+        },
+        respond);
+    });
+  });
+
+  routes.add("DELETE", base + "/inboxes/:id", [ctx](http_request& req, responder respond) {
+    auto id = id_param(req, "id");
+    with_account_user(ctx, req, respond, [ctx, respond, id](caller who) {
+      if (!who.administrator)
+        return respond(not_admin());
+      if (!id)
+        return respond(http_response::error(404, "Resource could not be found"));
+      auto account = std::to_string(who.account_id);
+      auto in = std::to_string(*id);
+      // Chatwoot deletes asynchronously; here the inbox goes with its channel, members,
+      // contact inboxes, conversations and messages in one transaction.
+      auto owned = [&](const char* sql) { return make_statement(sql, {account, in}); };
+      write(
+        ctx,
+        persistence::write_command{
+          {owned("DELETE FROM messages WHERE inbox_id = (SELECT id FROM inboxes WHERE id = $2 "
+                 "AND account_id = $1)"),
+           owned("DELETE FROM reporting_events WHERE inbox_id = (SELECT id FROM inboxes WHERE id "
+                 "= $2 AND account_id = $1)"),
+           owned("DELETE FROM conversations WHERE inbox_id = (SELECT id FROM inboxes WHERE id = "
+                 "$2 AND account_id = $1)"),
+           owned("DELETE FROM contact_inboxes WHERE inbox_id = (SELECT id FROM inboxes WHERE id "
+                 "= $2 AND account_id = $1)"),
+           owned("DELETE FROM inbox_members WHERE inbox_id = (SELECT id FROM inboxes WHERE id = "
+                 "$2 AND account_id = $1)"),
+           owned("DELETE FROM channel_api WHERE id = (SELECT channel_id FROM inboxes WHERE id = "
+                 "$2 AND account_id = $1 AND channel_type = 'Channel::Api')"),
+           owned("DELETE FROM inboxes WHERE id = $2 AND account_id = $1 RETURNING id")}},
+        [](persistence::write_result& res) {
+          if (res.results.at(6).rows.empty())
+            return http_response::error(404, "Resource could not be found");
+          return http_response::json(200, R"({"message":"Inbox deleted"})");
+        },
+        respond);
+    });
+  });
 }
 
 } // namespace messenger::net::api
