@@ -1,7 +1,11 @@
 #define CAF_SUITE net.messages
 #include "tests/support/api_node.hpp"
+#include "tests/support/http_client.hpp"
 
 #include <caf/test/unit_test.hpp>
+
+#include <set>
+#include <thread>
 
 using namespace messenger;
 using json = nlohmann::json;
@@ -79,6 +83,33 @@ CAF_TEST(wrongly typed bodies are answered with 422 and write nothing) {
   call("POST", "/api/v1/accounts/1/contact", "[1,2]", admin, 404);
   auto list = call("GET", conv_path + "/messages", nullptr, admin);
   CAF_CHECK_EQUAL(list["payload"].size(), 0u);
+}
+
+CAF_TEST(twenty concurrent posts of one source_id create one message) {
+  std::vector<std::thread> clients;
+  std::vector<int> statuses(20);
+  std::vector<std::string> bodies(20);
+  for (size_t i = 0; i < 20; ++i)
+    clients.emplace_back([&, i] {
+      auto reply = test::http_call(
+        port, "POST", conv_path + "/messages",
+        json{{"content", "attempt " + std::to_string(i)}, {"source_id", "wamid.race"}}.dump(),
+        {{"Content-Type", "application/json"}, {"api_access_token", admin}});
+      statuses[i] = reply.status;
+      bodies[i] = reply.body;
+    });
+  for (auto& t : clients)
+    t.join();
+  std::set<int64_t> ids;
+  for (size_t i = 0; i < 20; ++i) {
+    CAF_CHECK_EQUAL(statuses[i], 200);
+    auto doc = json::parse(bodies[i], nullptr, false);
+    if (doc.is_object() && doc.contains("id"))
+      ids.insert(doc["id"].get<int64_t>());
+  }
+  CAF_CHECK_EQUAL(ids.size(), 1u);
+  auto list = call("GET", conv_path + "/messages", nullptr, admin);
+  CAF_CHECK_EQUAL(list["payload"].size(), 1u);
 }
 
 CAF_TEST_FIXTURE_SCOPE_END()
