@@ -126,8 +126,14 @@ expected<uint16_t> node::start() {
   st.membership = cluster::spawn_membership(*st.sys, st.writer, mopts);
   net::add_health_routes(st.routes,
                          {st.sys.get(), st.reader, st.membership, st.migrations_applied});
-  net::api::context api{st.sys.get(),          st.reader,    st.writer, st.registry,
-                        st.cfg.platform_token, st.dispatcher};
+  net::api::context api{
+    st.sys.get(),
+    st.reader,
+    st.writer,
+    st.registry,
+    st.cfg.platform_token,
+    st.dispatcher,
+    net::api::make_edge_caches(std::chrono::milliseconds{st.cfg.edge_cache_ms})};
   net::api::add_platform_routes(st.routes, api);
   net::api::add_profile_routes(st.routes, api);
   net::api::add_conversation_list_routes(st.routes, api);

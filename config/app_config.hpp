@@ -36,6 +36,9 @@ struct app_config {
   /// First webhook retry after this many milliseconds (then doubling); not in the
   /// environment: tests shorten it.
   uint32_t webhook_retry_base_ms = 1000;
+  /// How long the edge reuses authentication and policy answers (0 = never); not in the
+  /// environment.
+  uint32_t edge_cache_ms = 2000;
   std::vector<std::string> rate_limit_allowed_ips{"127.0.0.1", "::1"};
   log::level log_level = log::level::info;
 

@@ -12,6 +12,10 @@ std::optional<int64_t> id_param(const http_request& req, const std::string& name
   return std::stoll(it->second);
 }
 
+std::shared_ptr<edge_caches> make_edge_caches(std::chrono::milliseconds ttl) {
+  return std::make_shared<edge_caches>(ttl);
+}
+
 void with_account_user(const context& ctx, const http_request& req, const responder& respond,
                        std::function<void(caller)> next) {
   auto token = req.header("api_access_token");
@@ -20,16 +24,21 @@ void with_account_user(const context& ctx, const http_request& req, const respon
     return respond(http_response::error(401, "Invalid Access Token"));
   if (!account)
     return respond(http_response::error(404, "Resource could not be found"));
+  auto digest = sha256_hex(token);
+  auto key = digest + "/" + std::to_string(*account);
+  if (ctx.caches)
+    if (auto hit = ctx.caches->callers.get(key))
+      return next(*hit);
   auto stmt = persistence::make_statement(
     "SELECT u.id, u.name, a.id AS account_id, coalesce(a.status, 0) AS account_status, au.role "
     "FROM access_tokens t JOIN users u ON u.id = t.owner_id "
     "LEFT JOIN accounts a ON a.id = $2 "
     "LEFT JOIN account_users au ON au.user_id = u.id AND au.account_id = $2 "
     "WHERE t.owner_type = 'User' AND t.token_digest = $1",
-    {sha256_hex(token), std::to_string(*account)});
+    {digest, std::to_string(*account)});
   query(
     ctx, std::move(stmt),
-    [next, respond, account](persistence::result_set& rs) -> http_response {
+    [ctx, key, next, respond, account](persistence::result_set& rs) -> http_response {
       if (rs.rows.empty())
         return http_response::error(401, "Invalid Access Token");
       if (rs.field(0, "account_id").is_null)
@@ -43,6 +52,8 @@ void with_account_user(const context& ctx, const http_request& req, const respon
       who.name = rs.field(0, "name").text;
       who.administrator = rs.field(0, "role").text == "1";
       who.account_id = *account;
+      if (ctx.caches)
+        ctx.caches->callers.put(key, who);
       next(who);
       return deferred(); // `next` answers the request itself
     },

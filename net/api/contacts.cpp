@@ -387,6 +387,80 @@ void add_contact_routes(router& routes, const context& ctx) {
     });
   });
 
+  // Contact labels (acts-as-taggable-on, context 'labels'): POST replaces the set.
+  constexpr const char* labels_sql
+    = "SELECT coalesce(json_agg(t.name ORDER BY t.name), '[]')::text AS j FROM taggings g JOIN "
+      "tags t ON t.id = g.tag_id WHERE g.taggable_type = 'Contact' AND g.taggable_id = $1 AND "
+      "g.context = 'labels'";
+  routes.add("GET", base + "/:id/labels", [ctx](http_request& req, responder respond) {
+    with_contact(ctx, req, respond, [ctx, respond](caller who, int64_t id) {
+      query(
+        ctx,
+        make_statement(std::string{"SELECT EXISTS (SELECT 1 FROM contacts WHERE account_id = $2 "
+                                   "AND id = $1) AS found, ("}
+                         + labels_sql + ") AS j",
+                       {std::to_string(id), std::to_string(who.account_id)}),
+        [](result_set& rs) {
+          if (rs.field(0, "found").text != "t")
+            return not_found();
+          return http_response::json(200, "{\"payload\":" + rs.field(0, "j").text + "}");
+        },
+        respond);
+    });
+  });
+
+  routes.add("POST", base + "/:id/labels", [ctx](http_request& req, responder respond) {
+    auto body = body_of(req, respond);
+    if (!body)
+      return;
+    std::string joined;
+    if (auto it = body->find("labels"); it != body->end() && it->is_array())
+      for (const auto& v : *it) {
+        if (!v.is_string() || v.get<std::string>().empty())
+          continue;
+        auto text = v.get<std::string>();
+        if (text.size() > 255 || text.find(',') != std::string::npos)
+          return respond(http_response::error(422, "Labels are invalid"));
+        for (auto& c : text)
+          c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        if (!joined.empty())
+          joined += ", ";
+        joined += text;
+      }
+    with_contact(ctx, req, respond, [ctx, respond, joined](caller who, int64_t id) {
+      auto contact = std::to_string(id);
+      auto account = std::to_string(who.account_id);
+      persistence::write_command cmd{
+        {make_statement("SELECT count(*) AS found FROM contacts WHERE account_id = $2 AND id = $1",
+                        {contact, account}),
+         make_statement("INSERT INTO tags (name) SELECT unnest(string_to_array(NULLIF($1, ''), ', "
+                        "')) ON CONFLICT (name) DO NOTHING",
+                        {joined}),
+         make_statement("DELETE FROM taggings WHERE taggable_type = 'Contact' AND taggable_id = "
+                        "(SELECT id FROM contacts WHERE account_id = $3 AND id = $1) AND context = "
+                        "'labels' AND NOT (tag_id = ANY (SELECT id FROM tags WHERE name = ANY "
+                        "(string_to_array(NULLIF($2, ''), ', '))))",
+                        {contact, joined, account}),
+         make_statement("INSERT INTO taggings (tag_id, taggable_type, taggable_id, context, "
+                        "created_at) SELECT t.id, 'Contact', c.id, 'labels', now() AT TIME ZONE "
+                        "'utc' FROM tags t, contacts c WHERE c.account_id = $3 AND c.id = $1 AND "
+                        "t.name = ANY (string_to_array(NULLIF($2, ''), ', ')) AND NOT EXISTS "
+                        "(SELECT 1 FROM taggings g WHERE g.tag_id = t.id AND g.taggable_id = c.id "
+                        "AND g.taggable_type = 'Contact' AND g.context = 'labels')",
+                        {contact, joined, account}),
+         make_statement(labels_sql, {contact})}};
+      write(
+        ctx, std::move(cmd),
+        [](persistence::write_result& res) {
+          if (res.results.at(0).field(0, "found").text == "0")
+            return not_found();
+          return http_response::json(200,
+                                     "{\"payload\":" + res.results.at(4).field(0, "j").text + "}");
+        },
+        respond);
+    });
+  });
+
   routes.add("POST", base + "/:id/contact_inboxes", [ctx](http_request& req, responder respond) {
     auto body = body_of(req, respond);
     if (!body)

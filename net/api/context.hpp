@@ -7,12 +7,19 @@
 
 #include <nlohmann/json.hpp>
 
+#include <chrono>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 namespace messenger::net::api {
+
+struct edge_caches;
+
+/// Short-lived caches of authentication and policy answers (see auth.hpp); `ttl` 0 = off.
+std::shared_ptr<edge_caches> make_edge_caches(std::chrono::milliseconds ttl);
 
 /// What the API handlers reach: the actor system and the actors behind the edge.
 struct context {
@@ -22,6 +29,7 @@ struct context {
   actors::registry_actor registry;
   std::string platform_token;
   actors::dispatcher_actor dispatcher;
+  std::shared_ptr<edge_caches> caches;
 };
 
 /// errc / caf::error -> HTTP status + Chatwoot's {"error": ...} body.

@@ -44,6 +44,21 @@ void with_conversation(const context& ctx, const http_request& req, const respon
   with_account_user(ctx, req, respond, [ctx, display, respond, next](caller who) {
     if (!display)
       return respond(http_response::error(404, "Resource could not be found"));
+    auto proceed = [who, next, display](const conversation_access& a) {
+      if (!a.allowed)
+        return http_response::error(401, "You are not authorized to do this action");
+      next(target{who, a.conversation_id, a.inbox_id, a.contact_id, *display});
+      return deferred();
+    };
+    auto key = std::to_string(who.user_id) + "/" + std::to_string(who.account_id) + "/"
+               + std::to_string(*display);
+    if (ctx.caches)
+      if (auto hit = ctx.caches->access.get(key)) {
+        auto answer = proceed(*hit);
+        if (answer.status != 0)
+          respond(std::move(answer));
+        return;
+      }
     auto stmt = make_statement(
       "SELECT c.id, c.display_id, c.inbox_id, coalesce(c.contact_id, 0) AS contact_id, "
       "($3 OR EXISTS (SELECT 1 FROM inbox_members m WHERE m.inbox_id = c.inbox_id AND m.user_id "
@@ -53,16 +68,15 @@ void with_conversation(const context& ctx, const http_request& req, const respon
        who.administrator ? "true" : "false", std::to_string(who.user_id)});
     query(
       ctx, std::move(stmt),
-      [who, next](result_set& rs) -> http_response {
+      [ctx, key, proceed](result_set& rs) -> http_response {
         if (rs.rows.empty())
           return http_response::error(404, "Resource could not be found");
-        if (rs.field(0, "allowed").text != "t")
-          return http_response::error(401, "You are not authorized to do this action");
-        target t{who, std::stoll(rs.field(0, "id").text), std::stoll(rs.field(0, "inbox_id").text),
-                 std::stoll(rs.field(0, "contact_id").text),
-                 std::stoll(rs.field(0, "display_id").text)};
-        next(t);
-        return deferred();
+        conversation_access a{
+          std::stoll(rs.field(0, "id").text), std::stoll(rs.field(0, "inbox_id").text),
+          std::stoll(rs.field(0, "contact_id").text), rs.field(0, "allowed").text == "t"};
+        if (ctx.caches && a.allowed) // grants count at once, revocations within the TTL
+          ctx.caches->access.put(key, a);
+        return proceed(a);
       },
       pass_on(respond));
   });

@@ -398,6 +398,41 @@ void add_profile_routes(router& routes, const context& ctx) {
       return respond(http_response::error(401, "Invalid Access Token"));
     respond_profile(ctx, token, std::move(respond));
   });
+
+  // PUT /api/v1/profile {profile: {name, display_name, email, message_signature,
+  // ui_settings}}: the caller's own user.
+  routes.add("PUT", "/api/v1/profile", [ctx](http_request& req, responder respond) {
+    auto token = req.header("api_access_token");
+    auto body = body_of(req, respond);
+    if (!body)
+      return;
+    if (token.empty())
+      return respond(http_response::error(401, "Invalid Access Token"));
+    const json profile
+      = body->contains("profile") && (*body)["profile"].is_object() ? (*body)["profile"] : *body;
+    auto email = opt_str(profile, "email");
+    if (email && email->find('@') == std::string::npos)
+      return respond(http_response::error(422, "Email is invalid"));
+    auto sql = "UPDATE users u SET name = coalesce(NULLIF($2, ''), u.name), display_name = "
+               "coalesce($3, u.display_name), email = coalesce(lower($4), u.email), "
+               "message_signature = coalesce($5, u.message_signature), ui_settings = "
+               "coalesce(u.ui_settings, '{}') || coalesce($6::jsonb, '{}'), updated_at = now() AT "
+               "TIME ZONE 'utc' FROM access_tokens t WHERE t.owner_type = 'User' AND "
+               "t.token_digest = $1 AND u.id = t.owner_id RETURNING u.id";
+    write(
+      ctx,
+      write_command{{make_statement(sql, {sha256_hex(token), str_or_empty(profile, "name"),
+                                          opt_str(profile, "display_name"), email,
+                                          opt_str(profile, "message_signature"),
+                                          opt_object_text(profile, "ui_settings")})}},
+      [ctx, token, respond](write_result& res) {
+        if (res.results.at(0).rows.empty())
+          return http_response::error(401, "Invalid Access Token");
+        respond_profile(ctx, token, respond);
+        return deferred();
+      },
+      pass_on(respond));
+  });
 }
 
 } // namespace messenger::net::api

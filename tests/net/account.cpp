@@ -82,6 +82,18 @@ CAF_TEST(profile availability goes through the operator actor) {
   call("POST", "/api/v1/profile/availability", {{"profile", {{"account_id", 1}}}}, "", 401);
 }
 
+CAF_TEST(profile update) {
+  auto updated
+    = call("PUT", "/api/v1/profile",
+           {{"profile", {{"display_name", "Benny"}, {"message_signature", "-- B"}}}}, agent);
+  CAF_CHECK_EQUAL(updated["display_name"], "Benny");
+  CAF_CHECK_EQUAL(updated["available_name"], "Benny");
+  CAF_CHECK_EQUAL(updated["message_signature"], "-- B");
+  CAF_CHECK_EQUAL(updated["access_token"], agent);
+  call("PUT", "/api/v1/profile", {{"profile", {{"email", "nope"}}}}, agent, 422);
+  call("PUT", "/api/v1/profile", {{"profile", {{"name", "X"}}}}, "bogus", 401);
+}
+
 CAF_TEST(teams and team members) {
   call("POST", base + "/teams", {{"name", "Sales"}}, agent, 401);
   auto team = call("POST", base + "/teams", {{"team", {{"name", "Sales"}}}}, admin);

@@ -119,3 +119,20 @@ CAF_TEST(contact conversations contact inboxes and delete) {
 }
 
 CAF_TEST_FIXTURE_SCOPE_END()
+
+CAF_TEST_FIXTURE_SCOPE(contact_label_tests, fixture)
+
+CAF_TEST(contact labels are replaced) {
+  auto id = make_contact("Jane", "jane@example.com", inbox)["contact"]["id"].get<int64_t>();
+  auto path = "/api/v1/accounts/1/contacts/" + std::to_string(id) + "/labels";
+  auto set = call("POST", path, {{"labels", {"VIP", "billing"}}}, agent);
+  CAF_CHECK_EQUAL(set["payload"], json({"billing", "vip"}));
+  auto replaced = call("POST", path, {{"labels", {"vip"}}}, agent);
+  CAF_CHECK_EQUAL(replaced["payload"], json({"vip"}));
+  auto shown = call("GET", path, nullptr, agent);
+  CAF_CHECK_EQUAL(shown["payload"], json({"vip"}));
+  call("GET", "/api/v1/accounts/1/contacts/999/labels", nullptr, agent, 404);
+  call("POST", "/api/v1/accounts/1/contacts/999/labels", {{"labels", {"x"}}}, agent, 404);
+}
+
+CAF_TEST_FIXTURE_SCOPE_END()
