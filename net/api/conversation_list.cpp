@@ -12,6 +12,9 @@
 #include <nlohmann/json.hpp>
 
 #include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
 
 namespace messenger::net::api {
 
@@ -32,7 +35,7 @@ constexpr const char* filter_sql
     " AND ($5::int IS NULL OR c.inbox_id = $5)"
     " AND ($6::text IS NULL OR $6 = ANY (string_to_array(c.cached_label_list, ', ')))"
     " AND ($7::text IS NULL OR EXISTS (SELECT 1 FROM messages m WHERE m.conversation_id = c.id"
-    " AND m.message_type IN (0, 1) AND m.content ILIKE '%' || messenger_like_escape($7) || '%'))"
+    " AND m.message_type IN (0, 1) AND m.content ILIKE $7))"
     " AND ($8::int IS NULL OR c.team_id = $8)"
     " AND ($9::text IS NULL OR ($9 = 'unattended' AND (c.first_reply_created_at IS NULL OR"
     " c.waiting_since IS NOT NULL)))"
@@ -40,6 +43,18 @@ constexpr const char* filter_sql
     " WHERE ci.source_id = $10))"
     " AND ($11::bigint IS NULL OR c.updated_at > (now() AT TIME ZONE 'utc') - $11 * interval"
     " '1 second')";
+
+/// '%text%' with %, _ and \ matching themselves (the LIKE pattern of a literal text).
+std::string like_pattern(const std::string& text) {
+  std::string out = "%";
+  for (char c : text) {
+    if (c == '%' || c == '_' || c == '\\')
+      out += '\\';
+    out += c;
+  }
+  out += '%';
+  return out;
+}
 
 struct list_params {
   std::optional<std::string> status; // nullopt = all
@@ -152,7 +167,7 @@ std::vector<std::optional<std::string>> filter_args(const caller& who, const lis
           p.status,
           p.inbox_id,
           p.label,
-          p.q,
+          p.q ? std::optional<std::string>{like_pattern(*p.q)} : std::nullopt,
           p.team_id,
           p.conversation_type,
           p.source_id,
@@ -226,23 +241,53 @@ void add_conversation_list_routes(router& routes, const context& ctx) {
     if (!params)
       return respond(http_response::error(422, problem));
     with_account_user(ctx, req, respond, [ctx, respond, p = *params](caller who) {
+      // The counts and the page are read at the same time (two readers); whichever comes
+      // second answers.
+      struct join {
+        std::mutex mutex;
+        std::optional<json> meta;
+        std::optional<json> payload;
+        bool failed = false;
+      };
+      auto state = std::make_shared<join>();
+      auto finish = [state, respond](std::optional<json> meta, std::optional<json> payload,
+                                     std::optional<http_response> error) {
+        std::lock_guard<std::mutex> guard{state->mutex};
+        if (state->failed)
+          return;
+        if (error) {
+          state->failed = true;
+          return respond(std::move(*error));
+        }
+        if (meta)
+          state->meta = std::move(meta);
+        if (payload)
+          state->payload = std::move(payload);
+        if (state->meta && state->payload)
+          respond(http_response::json(
+            200, json{{"data", {{"meta", *state->meta}, {"payload", *state->payload}}}}.dump()));
+      };
+      auto on_error = [finish](http_response res) {
+        if (res.status != 0)
+          finish(std::nullopt, std::nullopt, std::move(res));
+      };
       query(
         ctx, counts_query(who, p),
-        [ctx, respond, who, p](result_set& counts) {
-          auto meta = meta_of(counts);
-          query(
-            ctx, page_query(who, p),
-            [meta](result_set& rs) {
-              json payload = json::array();
-              for (size_t i = 0; i < rs.rows.size(); ++i)
-                payload.push_back(conversation_body(rs, i));
-              return http_response::json(
-                200, json{{"data", {{"meta", meta}, {"payload", payload}}}}.dump());
-            },
-            respond);
+        [finish](result_set& counts) {
+          finish(meta_of(counts), std::nullopt, std::nullopt);
           return deferred();
         },
-        pass_on(respond));
+        on_error);
+      query(
+        ctx, page_query(who, p),
+        [finish](result_set& rs) {
+          json payload = json::array();
+          for (size_t i = 0; i < rs.rows.size(); ++i)
+            payload.push_back(conversation_body(rs, i));
+          finish(std::nullopt, std::move(payload), std::nullopt);
+          return deferred();
+        },
+        on_error);
     });
   });
 
@@ -269,11 +314,11 @@ void add_conversation_list_routes(router& routes, const context& ctx) {
             "coalesce(m.echo_id, '') AS echo_id, coalesce(m.sender_type, '') AS sender_type, "
             "coalesce(m.sender_id, 0) AS sender_id, messenger_us(m.created_at) AS created_at, "
             "c.display_id FROM messages m JOIN conversations c ON c.id = m.conversation_id WHERE "
-            "m.account_id = $1 AND m.content ILIKE '%' || messenger_like_escape($2) || '%' AND "
+            "m.account_id = $1 AND m.content ILIKE $2 AND "
             "m.created_at >= (now() AT TIME ZONE 'utc') - interval '3 months' AND ($3 OR "
             "m.inbox_id IN (SELECT inbox_id FROM inbox_members WHERE user_id = $4)) ORDER BY "
-            "m.created_at DESC, m.id DESC LIMIT 15 OFFSET $5",
-            {std::to_string(who.account_id), q, who.administrator ? "true" : "false",
+            "m.created_at DESC LIMIT 15 OFFSET $5",
+            {std::to_string(who.account_id), like_pattern(*q), who.administrator ? "true" : "false",
              std::to_string(who.user_id), std::to_string((*page - 1) * 15)}),
           [](result_set& rs) {
             json messages = json::array();

@@ -48,7 +48,3 @@ CREATE FUNCTION messenger_agent_json(u users, au account_users) RETURNS jsonb
              'role', CASE au.role WHEN 1 THEN 'administrator' ELSE 'agent' END,
              'thumbnail', '', 'custom_role_id', au.custom_role_id) $$;
 
--- LIKE pattern of a literal search text: %, _ and \ match themselves.
-CREATE FUNCTION messenger_like_escape(t text) RETURNS text
-  LANGUAGE sql IMMUTABLE PARALLEL SAFE
-  AS $$ SELECT replace(replace(replace(t, '\', '\\'), '%', '\%'), '_', '\_') $$;
