@@ -65,16 +65,16 @@ struct list_params {
   std::optional<std::string> team_id;
   std::optional<std::string> conversation_type;
   std::optional<std::string> source_id;
-  std::optional<std::string> updated_within; ///< seconds; no pagination then
-  std::string order = "c.last_activity_at DESC, c.id DESC";
+  std::optional<std::string> updated_within;     ///< seconds; no pagination then
+  std::string order = "c.last_activity_at DESC"; // index order: the page stops after 25 rows
   int64_t page = 1;
 };
 
 /// Chatwoot's sort_by values (and their legacy names) → ORDER BY.
 std::optional<std::string> order_of(const std::string& sort) {
   static const std::map<std::string, std::string> orders{
-    {"last_activity_at_desc", "c.last_activity_at DESC, c.id DESC"},
-    {"latest", "c.last_activity_at DESC, c.id DESC"},
+    {"last_activity_at_desc", "c.last_activity_at DESC"},
+    {"latest", "c.last_activity_at DESC"},
     {"last_activity_at_asc", "c.last_activity_at ASC, c.id ASC"},
     {"created_at_desc", "c.created_at DESC, c.id DESC"},
     {"created_at_asc", "c.created_at ASC, c.id ASC"},
@@ -307,12 +307,7 @@ void add_conversation_list_routes(router& routes, const context& ctx) {
         query(
           ctx,
           make_statement(
-            "SELECT m.id, m.content, m.account_id, m.inbox_id, m.message_type, m.content_type, "
-            "coalesce(m.content_attributes, '{}')::text AS content_attributes, "
-            "coalesce(m.additional_attributes, '{}')::text AS additional_attributes, m.private, "
-            "coalesce(m.status, 0) AS status, coalesce(m.source_id, '') AS source_id, "
-            "coalesce(m.echo_id, '') AS echo_id, coalesce(m.sender_type, '') AS sender_type, "
-            "coalesce(m.sender_id, 0) AS sender_id, messenger_us(m.created_at) AS created_at, "
+            "SELECT " MESSENGER_MESSAGE_COLUMNS ", "
             "c.display_id FROM messages m JOIN conversations c ON c.id = m.conversation_id WHERE "
             "m.account_id = $1 AND m.content ILIKE $2 AND "
             "m.created_at >= (now() AT TIME ZONE 'utc') - interval '3 months' AND ($3 OR "
@@ -323,8 +318,7 @@ void add_conversation_list_routes(router& routes, const context& ctx) {
           [](result_set& rs) {
             json messages = json::array();
             for (size_t i = 0; i < rs.rows.size(); ++i)
-              messages.push_back(json::parse(actors::message_json(
-                message_from_row(rs, i), std::stoll(rs.field(i, "display_id").text))));
+              messages.push_back(message_body(rs, i, std::stoll(rs.field(i, "display_id").text)));
             return http_response::json(200, json{{"payload", {{"messages", messages}}}}.dump());
           },
           respond);

@@ -141,13 +141,8 @@ persistence::statement messages_query(int64_t conversation_id, const http_reques
   auto after = param("after");
   std::string limit = before && after ? "1000" : after ? "100" : "20";
   std::string order = after && !before ? "ASC" : "DESC";
-  auto sql = "SELECT * FROM (SELECT id, content, account_id, inbox_id, message_type, content_type, "
-             "coalesce(content_attributes, '{}')::text AS content_attributes, "
-             "coalesce(additional_attributes, '{}')::text AS additional_attributes, private, "
-             "coalesce(status, 0) AS status, coalesce(source_id, '') AS source_id, "
-             "coalesce(echo_id, '') AS echo_id, coalesce(sender_type, '') AS sender_type, "
-             "coalesce(sender_id, 0) AS sender_id, messenger_us(created_at) AS created_at "
-             "FROM messages WHERE conversation_id = $1 AND ($2::bigint IS NULL OR id < $2) AND "
+  auto sql = "SELECT * FROM (SELECT " MESSENGER_MESSAGE_COLUMNS " "
+             "FROM messages m WHERE conversation_id = $1 AND ($2::bigint IS NULL OR id < $2) AND "
              "($3::bigint IS NULL OR id > $3) ORDER BY id "
              + order + " LIMIT " + limit + ") m ORDER BY id ASC";
   auto opt = [](const std::optional<int64_t>& v) {
@@ -166,19 +161,13 @@ void create_message(const context& ctx, int64_t inbox_id, int64_t conversation_i
   if (!shape)
     shape = [](nlohmann::json j) { return j; };
   auto key_sql = make_statement(
-    "SELECT id, content, account_id, inbox_id, message_type, content_type, "
-    "coalesce(content_attributes, '{}')::text AS content_attributes, "
-    "coalesce(additional_attributes, '{}')::text AS additional_attributes, private, "
-    "coalesce(status, 0) AS status, coalesce(source_id, '') AS source_id, "
-    "coalesce(echo_id, '') AS echo_id, coalesce(sender_type, '') AS sender_type, "
-    "coalesce(sender_id, 0) AS sender_id, messenger_us(created_at) AS created_at, "
+    "SELECT " MESSENGER_MESSAGE_COLUMNS ", "
     "(SELECT display_id FROM conversations c WHERE c.id = m.conversation_id) AS display_id "
     "FROM messages m WHERE inbox_id = $1 AND ((NULLIF($2, '') IS NOT NULL AND source_id = $2) "
     "OR (NULLIF($3, '') IS NOT NULL AND echo_id = $3)) ORDER BY id LIMIT 1",
     {std::to_string(inbox_id), cmd.message.source_id, cmd.message.echo_id});
   auto existing = [shape](result_set& rs) {
-    return json_ok(shape(json::parse(
-      actors::message_json(message_from_row(rs, 0), std::stoll(rs.field(0, "display_id").text)))));
+    return json_ok(shape(message_body(rs, 0, std::stoll(rs.field(0, "display_id").text))));
   };
   auto send = [ctx, conversation_id, cmd, display_id, respond, key_sql, existing, shape]() {
     auto sys = ctx.sys;
@@ -200,8 +189,8 @@ void create_message(const context& ctx, int64_t inbox_id, int64_t conversation_i
       [sys, respond, display_id, on_error, cmd, shape](actors::conversation_actor& conv) {
         ask(
           *sys, conv, timeout,
-          [respond, display_id, shape](actors::message_row& stored) {
-            respond(json_ok(shape(json::parse(actors::message_json(stored, display_id)))));
+          [respond, display_id, shape, by = cmd.by](actors::message_row& stored) {
+            respond(json_ok(shape(message_body(stored, display_id, by))));
           },
           on_error, actors::message_atom_v, cmd);
       },
@@ -453,7 +442,7 @@ void add_conversation_routes(router& routes, const context& ctx) {
         [ctx, t](result_set& rs) {
           json payload = json::array();
           for (size_t i = 0; i < rs.rows.size(); ++i)
-            payload.push_back(json::parse(actors::message_json(message_from_row(rs, i), 0)));
+            payload.push_back(message_body(rs, i, t.display_id));
           return json_ok({{"meta", {{"contact", {{"id", t.contact_id}}}}}, {"payload", payload}});
         },
         respond);
@@ -471,13 +460,8 @@ void add_conversation_routes(router& routes, const context& ctx) {
         // the conversation actor is not involved. Published as message.updated.
         auto sql = "UPDATE messages m SET content = 'This message was deleted', content_attributes "
                    "= coalesce(m.content_attributes, '{}') || '{\"deleted\": true}', updated_at = "
-                   "now() AT TIME ZONE 'utc' WHERE m.conversation_id = $1 AND m.id = $2 RETURNING "
-                   "id, content, account_id, inbox_id, message_type, content_type, "
-                   "coalesce(content_attributes, '{}')::text AS content_attributes, "
-                   "coalesce(additional_attributes, '{}')::text AS additional_attributes, private, "
-                   "coalesce(status, 0) AS status, coalesce(source_id, '') AS source_id, "
-                   "coalesce(echo_id, '') AS echo_id, coalesce(sender_type, '') AS sender_type, "
-                   "coalesce(sender_id, 0) AS sender_id, messenger_us(created_at) AS created_at";
+                   "now() AT TIME ZONE 'utc' WHERE m.conversation_id = $1 AND m.id = $2 "
+                   "RETURNING " MESSENGER_MESSAGE_COLUMNS;
         write(
           ctx,
           persistence::write_command{
@@ -487,7 +471,7 @@ void add_conversation_routes(router& routes, const context& ctx) {
             if (rs.rows.empty())
               return http_response::error(404, "Resource could not be found");
             auto msg = message_from_row(rs, 0);
-            auto data = actors::message_json(msg, t.display_id);
+            auto data = message_body(rs, 0, t.display_id).dump();
             actors::domain_event ev;
             ev.name = "message.updated";
             ev.account_id = msg.account_id;

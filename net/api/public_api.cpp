@@ -160,19 +160,13 @@ actors::performer contact_performer(const public_contact& pc) {
 json public_message(json m) {
   json out;
   for (const char* key : {"id", "content", "message_type", "content_type", "content_attributes",
-                          "created_at", "conversation_id", "echo_id"})
+                          "created_at", "conversation_id", "echo_id", "sender"})
     if (m.contains(key))
       out[key] = m[key];
   return out;
 }
 
-constexpr const char* public_messages_columns
-  = "m.id, m.content, m.account_id, m.inbox_id, m.message_type, m.content_type, "
-    "coalesce(m.content_attributes, '{}')::text AS content_attributes, "
-    "coalesce(m.additional_attributes, '{}')::text AS additional_attributes, m.private, "
-    "coalesce(m.status, 0) AS status, coalesce(m.source_id, '') AS source_id, "
-    "coalesce(m.echo_id, '') AS echo_id, coalesce(m.sender_type, '') AS sender_type, "
-    "coalesce(m.sender_id, 0) AS sender_id, messenger_us(m.created_at) AS created_at";
+constexpr const char* public_messages_columns = MESSENGER_MESSAGE_COLUMNS;
 
 /// Answers the public conversation JSON: {id, uuid, inbox_id, contact_last_seen_at, status,
 /// agent_last_seen_at, messages (public, non-activity), contact}.
@@ -189,8 +183,7 @@ void respond_public_conversation(const context& ctx, const actors::conversation_
       json messages = json::array();
       for (size_t i = 0; i < rs.rows.size(); ++i)
         if (!rs.field(i, "id").is_null)
-          messages.push_back(public_message(
-            json::parse(actors::message_json(message_from_row(rs, i), row.display_id))));
+          messages.push_back(public_message(message_body(rs, i, row.display_id)));
       json contact = rs.rows.empty() || rs.field(0, "contact").is_null
                        ? json(nullptr)
                        : json::parse(rs.field(0, "contact").text, nullptr, false);
@@ -569,24 +562,23 @@ void add_public_routes(router& routes, const context& ctx) {
         return respond(http_response::error(422, "before must be a message id"));
       before = *b;
     }
-    with_conversation(
-      ctx, req, respond, [ctx, respond, before](public_contact, actors::conversation_row row) {
-        std::string sql = "SELECT * FROM (SELECT ";
-        sql += public_messages_columns;
-        sql += " FROM messages m WHERE m.conversation_id = $1 AND NOT m.private "
-               "AND m.message_type <> 2 AND ($2::bigint IS NULL OR m.id < $2) "
-               "ORDER BY m.id DESC LIMIT 20) x ORDER BY id";
-        query(
-          ctx, make_statement(sql, {std::to_string(row.id), before}),
-          [row](result_set& rs) {
-            json list = json::array();
-            for (size_t i = 0; i < rs.rows.size(); ++i)
-              list.push_back(public_message(
-                json::parse(actors::message_json(message_from_row(rs, i), row.display_id))));
-            return http_response::json(200, list.dump());
-          },
-          respond);
-      });
+    with_conversation(ctx, req, respond,
+                      [ctx, respond, before](public_contact, actors::conversation_row row) {
+                        std::string sql = "SELECT * FROM (SELECT ";
+                        sql += public_messages_columns;
+                        sql += " FROM messages m WHERE m.conversation_id = $1 AND NOT m.private "
+                               "AND m.message_type <> 2 AND ($2::bigint IS NULL OR m.id < $2) "
+                               "ORDER BY m.id DESC LIMIT 20) x ORDER BY id";
+                        query(
+                          ctx, make_statement(sql, {std::to_string(row.id), before}),
+                          [row](result_set& rs) {
+                            json list = json::array();
+                            for (size_t i = 0; i < rs.rows.size(); ++i)
+                              list.push_back(public_message(message_body(rs, i, row.display_id)));
+                            return http_response::json(200, list.dump());
+                          },
+                          respond);
+                      });
   });
 
   routes.add("POST", conversation + "/messages", [ctx](http_request& req, responder respond) {

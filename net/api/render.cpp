@@ -156,4 +156,21 @@ actors::message_row message_from_row(const persistence::result_set& rs, size_t i
   return m;
 }
 
+json message_body(const persistence::result_set& rs, size_t i, int64_t display_id) {
+  auto j = json::parse(actors::message_json(message_from_row(rs, i), display_id));
+  const auto& sender = rs.field(i, "sender_json");
+  if (!sender.is_null && !sender.text.empty())
+    j["sender"] = json::parse(sender.text, nullptr, false);
+  return j;
+}
+
+json message_body(const actors::message_row& msg, int64_t display_id, const actors::performer& by) {
+  auto j = json::parse(actors::message_json(msg, display_id));
+  if (msg.sender_type == "User" && by.type == "User" && by.id == msg.sender_id)
+    j["sender"] = {{"id", by.id},      {"name", by.name}, {"available_name", by.name},
+                   {"avatar_url", ""}, {"type", "user"},  {"availability_status", "online"},
+                   {"thumbnail", ""}};
+  return j;
+}
+
 } // namespace messenger::net::api

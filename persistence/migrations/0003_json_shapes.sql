@@ -48,3 +48,19 @@ CREATE FUNCTION messenger_agent_json(u users, au account_users) RETURNS jsonb
              'role', CASE au.role WHEN 1 THEN 'administrator' ELSE 'agent' END,
              'thumbnail', '', 'custom_role_id', au.custom_role_id) $$;
 
+
+-- A message's `sender` (Message#push_event_data): an agent's or a contact's push data.
+CREATE FUNCTION messenger_sender_json(sender_type text, sender_id bigint) RETURNS jsonb
+  LANGUAGE sql STABLE PARALLEL SAFE
+  AS $$
+    SELECT CASE sender_type
+      WHEN 'User' THEN (SELECT jsonb_build_object(
+                                 'id', u.id, 'name', u.name,
+                                 'available_name', coalesce(nullif(u.display_name, ''), u.name),
+                                 'avatar_url', '', 'type', 'user',
+                                 'availability_status', 'offline', 'thumbnail', '')
+                          FROM users u WHERE u.id = sender_id)
+      WHEN 'Contact' THEN (SELECT messenger_contact_json(c, false)
+                                  || jsonb_build_object('type', 'contact')
+                             FROM contacts c WHERE c.id = sender_id)
+    END $$;

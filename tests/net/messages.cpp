@@ -35,6 +35,9 @@ CAF_TEST_FIXTURE_SCOPE(message_api_tests, fixture)
 
 CAF_TEST(messages are soft deleted) {
   auto msg = post("my card number is 4111");
+  CAF_CHECK_EQUAL(msg["sender"]["id"], admin_id);
+  auto incoming = post("a question", "incoming");
+  CAF_CHECK_EQUAL(incoming["sender_type"], "Contact");
   auto path = conv_path + "/messages/" + std::to_string(msg["id"].get<int64_t>());
   call("DELETE", path, nullptr, agent, 401); // not a member of the inbox
   auto deleted = call("DELETE", path, nullptr, admin);
@@ -42,8 +45,13 @@ CAF_TEST(messages are soft deleted) {
   CAF_CHECK_EQUAL(deleted["content_attributes"]["deleted"], true);
   CAF_CHECK_EQUAL(deleted["id"], msg["id"]);
   auto list = call("GET", conv_path + "/messages", nullptr, admin);
-  auto last = list["payload"].back();
+  json last;
+  for (const auto& m : list["payload"])
+    if (m["id"] == msg["id"])
+      last = m;
   CAF_CHECK_EQUAL(last["content"], "This message was deleted");
+  CAF_CHECK_EQUAL(last["sender"]["type"], "user");
+  CAF_CHECK_EQUAL(last["sender"]["name"], "Ada");
   call("DELETE", conv_path + "/messages/999999", nullptr, admin, 404);
   call("DELETE", conv_path + "/messages/abc", nullptr, admin, 404);
 }

@@ -85,6 +85,8 @@ CAF_TEST(a contact talks through the client api) {
   CAF_CHECK_EQUAL(reply["content"], "hi, how can I help?");
   CAF_CHECK_EQUAL(reply["message_type"], 1);
   CAF_CHECK(!reply.contains("private"));
+  CAF_CHECK_EQUAL(reply["sender"]["type"], "user");
+  CAF_CHECK_EQUAL(messages[0]["sender"]["type"], "contact");
   auto list = call("GET", cbase + "/conversations", nullptr, "");
   CAF_REQUIRE_EQUAL(list.size(), 1u);
   auto listed = list[0];
