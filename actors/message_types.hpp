@@ -91,7 +91,8 @@ typename Inspector::result_type inspect(Inspector& f, sql_value& x) {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, statement& x) {
-  return f(caf::meta::type_name("messenger::persistence::statement"), x.sql, x.params);
+  return f(caf::meta::type_name("messenger::persistence::statement"), x.sql, x.params,
+           x.plan_each_time);
 }
 
 template <class Inspector>

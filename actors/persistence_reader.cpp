@@ -38,10 +38,6 @@ struct reader_worker_state {
     }
     conn = std::move(*opened);
     failures = 0;
-    // The API's queries carry optional filters as `$n IS NULL OR …` and LIKE patterns as
-    // parameters: plans made for the actual values use the right indexes, a generic plan
-    // cannot. Planning is cheap next to a scan of the wrong index.
-    conn->query(persistence::make_statement("SET plan_cache_mode = force_custom_plan", {}));
     return conn.get();
   }
 

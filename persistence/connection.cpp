@@ -67,6 +67,13 @@ struct connection::impl {
   pqxx::result run(pqxx::transaction_base& tx, const statement& stmt) {
     if (stmt.params.empty())
       return tx.exec(stmt.sql);
+    if (stmt.plan_each_time) {
+      std::vector<const char*> values;
+      values.reserve(stmt.params.size());
+      for (const auto& p : stmt.params)
+        values.push_back(p.is_null ? nullptr : p.text.c_str());
+      return tx.exec_params(stmt.sql, pqxx::prepare::make_dynamic_params(values));
+    }
     auto it = prepared.find(stmt.sql);
     if (it == prepared.end()) {
       // (not "m" + to_string(): g++ 12 -O3 reports a false -Wrestrict on that)

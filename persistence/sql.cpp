@@ -19,4 +19,9 @@ statement make_statement(std::string sql, std::vector<std::optional<std::string>
   return result;
 }
 
+statement planned_each_time(statement stmt) {
+  stmt.plan_each_time = true;
+  return stmt;
+}
+
 } // namespace messenger::persistence

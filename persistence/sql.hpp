@@ -26,7 +26,14 @@ struct sql_value {
 struct statement {
   std::string sql;
   std::vector<sql_value> params;
+  /// Planned for its actual parameter values every time (an unnamed statement) instead of
+  /// prepared once: for queries with optional filters (`$n IS NULL OR …`) or LIKE patterns,
+  /// where a generic plan cannot use the indexes the values allow.
+  bool plan_each_time = false;
 };
+
+/// The statement, marked to be planned with its actual values on every execution.
+statement planned_each_time(statement stmt);
 
 /// Rows returned by one statement.
 struct result_set {

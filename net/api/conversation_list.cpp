@@ -181,7 +181,7 @@ persistence::statement counts_query(const caller& who, const list_params& p) {
   sql += filter_sql;
   if (p.conversation_type && *p.conversation_type != "unattended")
     sql += " AND false";
-  return make_statement(std::move(sql), filter_args(who, p));
+  return persistence::planned_each_time(make_statement(std::move(sql), filter_args(who, p)));
 }
 
 json meta_of(const result_set& rs) {
@@ -207,12 +207,12 @@ persistence::statement page_query(const caller& who, const list_params& p) {
     sql += " AND false";
   sql += " ORDER BY " + p.order;
   if (p.updated_within)
-    return make_statement(std::move(sql), filter_args(who, p));
+    return persistence::planned_each_time(make_statement(std::move(sql), filter_args(who, p)));
   sql += " LIMIT ";
   sql += std::to_string(page_size);
   sql += " OFFSET ";
   sql += std::to_string((p.page - 1) * page_size);
-  return make_statement(std::move(sql), filter_args(who, p));
+  return persistence::planned_each_time(make_statement(std::move(sql), filter_args(who, p)));
 }
 
 } // namespace
@@ -306,7 +306,7 @@ void add_conversation_list_routes(router& routes, const context& ctx) {
       with_account_user(ctx, req, respond, [ctx, respond, page, q](caller who) {
         query(
           ctx,
-          make_statement(
+          persistence::planned_each_time(make_statement(
             "SELECT " MESSENGER_MESSAGE_COLUMNS ", "
             "c.display_id FROM messages m JOIN conversations c ON c.id = m.conversation_id WHERE "
             "m.account_id = $1 AND m.content ILIKE $2 AND "
@@ -314,7 +314,7 @@ void add_conversation_list_routes(router& routes, const context& ctx) {
             "m.inbox_id IN (SELECT inbox_id FROM inbox_members WHERE user_id = $4)) ORDER BY "
             "m.created_at DESC LIMIT 15 OFFSET $5",
             {std::to_string(who.account_id), like_pattern(*q), who.administrator ? "true" : "false",
-             std::to_string(who.user_id), std::to_string((*page - 1) * 15)}),
+             std::to_string(who.user_id), std::to_string((*page - 1) * 15)})),
           [](result_set& rs) {
             json messages = json::array();
             for (size_t i = 0; i < rs.rows.size(); ++i)
