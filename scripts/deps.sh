@@ -16,6 +16,11 @@ for pkg in "${MESSENGER_PACKAGES[@]}"; do
   fi
 done
 
+# The SDK test suite runs a Chatwoot client from npm on Node.js: Debian's packages, unless a
+# node and npm are already there (e.g. from NodeSource, whose nodejs conflicts with them).
+if ! command -v node >/dev/null 2>&1; then missing+=(nodejs); fi
+if ! command -v npm >/dev/null 2>&1; then missing+=(npm); fi
+
 if ((${#missing[@]} > 0)); then
   echo "deps: installing ${missing[*]}" >&2
   SUDO=""

@@ -84,7 +84,89 @@ void write(const context& ctx, persistence::write_command cmd,
     std::move(cmd));
 }
 
+namespace {
+
+/// multipart/form-data (Rails params; what Chatwoot's JS clients send for messages) as a
+/// JSON object of strings. File parts are collected under "attachments[]" by filename.
+std::optional<nlohmann::json> multipart_object(const std::string& body,
+                                               const std::string& content_type) {
+  auto at = content_type.find("boundary=");
+  if (at == std::string::npos)
+    return std::nullopt;
+  auto boundary = content_type.substr(at + 9);
+  if (auto semi = boundary.find(';'); semi != std::string::npos)
+    boundary.resize(semi);
+  if (boundary.size() >= 2 && boundary.front() == '"' && boundary.back() == '"')
+    boundary = boundary.substr(1, boundary.size() - 2);
+  if (boundary.empty())
+    return std::nullopt;
+  auto delimiter = "--" + boundary;
+  auto doc = nlohmann::json::object();
+  size_t pos = body.find(delimiter);
+  if (pos == std::string::npos)
+    return std::nullopt;
+  for (;;) {
+    pos += delimiter.size();
+    if (body.compare(pos, 2, "--") == 0)
+      return doc; // closing delimiter
+    if (body.compare(pos, 2, "\r\n") != 0)
+      return std::nullopt;
+    pos += 2;
+    auto head_end = body.find("\r\n\r\n", pos);
+    if (head_end == std::string::npos)
+      return std::nullopt;
+    auto head = body.substr(pos, head_end - pos);
+    auto next = body.find("\r\n" + delimiter, head_end + 4);
+    if (next == std::string::npos)
+      return std::nullopt;
+    auto value = body.substr(head_end + 4, next - head_end - 4);
+    auto lower = head;
+    for (auto& c : lower)
+      c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    auto name_at = lower.find("name=\"");
+    if (name_at == std::string::npos)
+      return std::nullopt;
+    auto name_end = head.find('"', name_at + 6);
+    if (name_end == std::string::npos)
+      return std::nullopt;
+    auto name = head.substr(name_at + 6, name_end - name_at - 6);
+    if (lower.find("filename=") != std::string::npos)
+      doc["attachments[]"].push_back(name);
+    else
+      doc[name] = value;
+    pos = next + 2;
+  }
+}
+
+} // namespace
+
+std::optional<bool> bool_field(const nlohmann::json& body, const char* key) {
+  auto it = body.find(key);
+  if (it == body.end() || it->is_null())
+    return std::nullopt;
+  if (it->is_boolean())
+    return it->get<bool>();
+  if (it->is_string()) {
+    const auto& s = it->get_ref<const std::string&>();
+    if (s == "true" || s == "1")
+      return true;
+    if (s == "false" || s == "0" || s.empty())
+      return false;
+  }
+  throw nlohmann::json::type_error::create(302, std::string{key} + " must be true or false",
+                                           nullptr);
+}
+
 std::optional<nlohmann::json> body_of(const http_request& req, const responder& respond) {
+  auto type = req.header("content-type");
+  if (type.rfind("multipart/form-data", 0) == 0) {
+    auto doc = multipart_object(req.body, type);
+    if (!doc) {
+      respond(http_response::error(422, "the multipart body could not be parsed"));
+      return std::nullopt;
+    }
+    return doc;
+  }
   auto doc = nlohmann::json::parse(req.body.empty() ? std::string{"{}"} : req.body, nullptr, false);
   if (doc.is_discarded() || !doc.is_object()) {
     respond(http_response::error(422, "the request body must be a JSON object"));

@@ -50,12 +50,17 @@ void query(const context& ctx, persistence::statement stmt,
 void write(const context& ctx, persistence::write_command cmd,
            std::function<http_response(persistence::write_result&)> ok, responder respond);
 
-/// Parses the request body as a JSON object (an empty body is `{}`), or answers 422 with
-/// Chatwoot's error shape and returns nothing.
+/// Parses the request body as a JSON object (an empty body is `{}`; a multipart/form-data
+/// body becomes an object of its text fields, file parts listed under "attachments[]"), or
+/// answers 422 with Chatwoot's error shape and returns nothing.
 std::optional<nlohmann::json> body_of(const http_request& req, const responder& respond);
 
 /// Hands an event (of something already committed) to the dispatcher.
 void publish(const context& ctx, actors::domain_event ev);
+
+/// A boolean member: true/false, or Rails' string forms "true"/"false"/"1"/"0" (multipart
+/// fields are strings); anything else throws json::type_error (answered 422).
+std::optional<bool> bool_field(const nlohmann::json& body, const char* key);
 
 /// A non-empty string member of a JSON object, or nothing (absent, null, other types).
 std::optional<std::string> string_field(const nlohmann::json& body, const char* key);

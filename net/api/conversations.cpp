@@ -504,8 +504,14 @@ void add_conversation_routes(router& routes, const context& ctx) {
       in.message_type = (*body)["message_type"].get<std::string>();
     if (body->contains("content_type") && (*body)["content_type"].is_string())
       in.content_type = (*body)["content_type"].get<std::string>();
-    if (body->contains("content_attributes") && !(*body)["content_attributes"].is_null())
-      in.content_attributes = (*body)["content_attributes"].dump();
+    if (body->contains("attachments[]") || body->contains("attachments"))
+      return respond(
+        http_response::error(422, "Validation failed: attachments are not supported yet"));
+    if (body->contains("content_attributes") && !(*body)["content_attributes"].is_null()) {
+      // An object, or (multipart, Chatwoot's clients) its JSON text.
+      const auto& attrs = (*body)["content_attributes"];
+      in.content_attributes = attrs.is_string() ? attrs.get<std::string>() : attrs.dump();
+    }
     auto valid = domain::validate_message(in);
     if (!valid)
       return respond(http_response::error(422, "Validation failed: " + valid.error().detail));
@@ -516,7 +522,7 @@ void add_conversation_routes(router& routes, const context& ctx) {
     cmd.message.message_type = static_cast<uint8_t>(valid->type);
     cmd.message.content_type = valid->content_type;
     cmd.message.content_attributes = valid->content_attributes;
-    cmd.message.is_private = body->value("private", false);
+    cmd.message.is_private = bool_field(*body, "private").value_or(false);
     auto string_field = [&](const char* key) {
       if (!body->contains(key) || (*body)[key].is_null())
         return std::string{};

@@ -211,9 +211,9 @@ void add_inbox_routes(router& routes, const context& ctx) {
       auto body = body_of(req, respond);
       if (!body)
         return;
-      int64_t inbox = body->contains("inbox_id") && (*body)["inbox_id"].is_number_integer()
-                        ? (*body)["inbox_id"].get<int64_t>()
-                        : 0;
+      // The inbox comes in the body, or in the path (`DELETE …/inbox_members/{inbox_id}`,
+      // which Chatwoot's JS clients use).
+      int64_t inbox = id_param(req, "inbox_id").value_or(int_field(*body, "inbox_id").value_or(0));
       auto ids = user_ids_of(*body);
       with_account_user(ctx, req, respond, [ctx, respond, add, inbox, ids](caller who) {
         if (!who.administrator)
@@ -262,6 +262,7 @@ void add_inbox_routes(router& routes, const context& ctx) {
   };
   routes.add("POST", base + "/inbox_members", change_members(true));
   routes.add("DELETE", base + "/inbox_members", change_members(false));
+  routes.add("DELETE", base + "/inbox_members/:inbox_id", change_members(false));
 
   // PATCH replaces the membership: adds the missing ids, removes the absent ones.
   routes.add("PATCH", base + "/inbox_members", [ctx](http_request& req, responder respond) {

@@ -93,6 +93,32 @@ CAF_TEST(wrongly typed bodies are answered with 422 and write nothing) {
   CAF_CHECK_EQUAL(list["payload"].size(), 0u);
 }
 
+CAF_TEST(multipart messages as chatwoot clients send them) {
+  auto multipart = [&](const std::string& parts) {
+    return test::http_call(
+      port, "POST", conv_path + "/messages", parts + "--XyZ--\r\n",
+      {{"Content-Type", "multipart/form-data; boundary=XyZ"}, {"api_access_token", admin}});
+  };
+  auto field = [](const std::string& name, const std::string& value) {
+    return "--XyZ\r\nContent-Disposition: form-data; name=\"" + name + "\"\r\n\r\n" + value
+           + "\r\n";
+  };
+  auto note = multipart(field("content", "internal note") + field("private", "true")
+                        + field("content_attributes", R"({"x":1})"));
+  CAF_REQUIRE_EQUAL(note.status, 200);
+  auto doc = json::parse(note.body);
+  CAF_CHECK_EQUAL(doc["private"], true);
+  CAF_CHECK_EQUAL(doc["content_attributes"]["x"], 1);
+  auto file = multipart("--XyZ\r\nContent-Disposition: form-data; name=\"attachments[]\"; "
+                        "filename=\"a.png\"\r\nContent-Type: image/png\r\n\r\nPNG\r\n");
+  CAF_CHECK_EQUAL(file.status, 422);
+  auto broken = test::http_call(
+    port, "POST", conv_path + "/messages", "garbage",
+    {{"Content-Type", "multipart/form-data; boundary=XyZ"}, {"api_access_token", admin}});
+  CAF_CHECK_EQUAL(broken.status, 422);
+  CAF_CHECK_EQUAL(multipart(field("content", "x") + field("private", "perhaps")).status, 422);
+}
+
 CAF_TEST(twenty concurrent posts of one source_id create one message) {
   std::vector<std::thread> clients;
   std::vector<int> statuses(20);
