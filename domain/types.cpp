@@ -123,6 +123,15 @@ std::string_view to_string(sender_kind x) {
   return name_of(sender_names, static_cast<size_t>(x));
 }
 
+std::optional<int64_t> parse_id(std::string_view text) {
+  if (text.empty() || text.size() > 18 || text.find_first_not_of("0123456789") != text.npos)
+    return std::nullopt;
+  int64_t value = 0;
+  for (char c : text)
+    value = value * 10 + (c - '0');
+  return value;
+}
+
 std::optional<conversation_status> parse_conversation_status(std::string_view text) {
   return parse_by_name<conversation_status>(status_names, text);
 }

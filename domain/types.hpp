@@ -43,6 +43,9 @@ std::string_view to_string(account_role x);
 /// "Contact", "User", "AgentBot", "Captain::Assistant" ("" for none).
 std::string_view to_string(sender_kind x);
 
+/// A record id written as digits (at most 18, so it fits int64), else nothing.
+std::optional<int64_t> parse_id(std::string_view text);
+
 std::optional<conversation_status> parse_conversation_status(std::string_view text);
 std::optional<message_type> parse_message_type(std::string_view text);
 std::optional<message_status> parse_message_status(std::string_view text);

@@ -1,15 +1,15 @@
 #include "net/api/auth.hpp"
 
+#include "domain/types.hpp"
 #include "persistence/sql.hpp"
 
 namespace messenger::net::api {
 
 std::optional<int64_t> id_param(const http_request& req, const std::string& name) {
   auto it = req.params.find(name);
-  if (it == req.params.end() || it->second.empty() || it->second.size() > 18
-      || it->second.find_first_not_of("0123456789") != std::string::npos)
+  if (it == req.params.end())
     return std::nullopt;
-  return std::stoll(it->second);
+  return domain::parse_id(it->second);
 }
 
 std::shared_ptr<edge_caches> make_edge_caches(std::chrono::milliseconds ttl) {

@@ -2,6 +2,7 @@
 
 #include "actors/errors.hpp"
 #include "common/log.hpp"
+#include "domain/types.hpp"
 #include "net/actor_bridge.hpp"
 
 #include <caf/all.hpp>
@@ -192,11 +193,8 @@ std::optional<int64_t> int_field(const nlohmann::json& body, const char* key) {
     return std::nullopt;
   if (it->is_number_integer())
     return it->get<int64_t>();
-  if (it->is_string()) {
-    const auto& s = it->get_ref<const std::string&>();
-    if (!s.empty() && s.size() < 19 && s.find_first_not_of("0123456789") == std::string::npos)
-      return std::stoll(s);
-  }
+  if (it->is_string())
+    return domain::parse_id(it->get_ref<const std::string&>());
   return std::nullopt;
 }
 
