@@ -81,6 +81,8 @@ domain_event make_event(pointer self, std::string name, std::string data, const 
   ev.at = domain::to_micros(now_of(self));
   ev.data = std::move(data);
   ev.by = by;
+  ev.contact_id = self->state.row.contact_id;
+  ev.contact_inbox_id = self->state.row.contact_inbox_id;
   return ev;
 }
 

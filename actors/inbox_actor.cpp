@@ -176,6 +176,8 @@ inbox_actor::behavior_type inbox(pointer self, inbox_row row, entity_context ctx
             ev.display_id = created.display_id;
             ev.at = created.created_at;
             ev.data = conversation_json(created, 0);
+            ev.contact_id = created.contact_id;
+            ev.contact_inbox_id = created.contact_inbox_id;
             self->send(x.ctx.dispatcher, publish_atom_v, std::move(ev));
             // §9.1: created open without an assignee -> auto-assignment.
             if (created.status == 0 && created.assignee_id == 0 && x.row.enable_auto_assignment) {

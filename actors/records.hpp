@@ -229,12 +229,15 @@ struct domain_event {
   int64_t at = 0;   ///< event time, microseconds
   std::string data; ///< JSON object with the event's payload
   performer by;
+  int64_t contact_id = 0;       ///< the conversation's contact (realtime recipients)
+  int64_t contact_inbox_id = 0; ///< the conversation's contact inbox
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, domain_event& x) {
   return f(caf::meta::type_name("messenger::actors::domain_event"), x.name, x.account_id,
-           x.inbox_id, x.conversation_id, x.display_id, x.message_id, x.at, x.data, x.by);
+           x.inbox_id, x.conversation_id, x.display_id, x.message_id, x.at, x.data, x.by,
+           x.contact_id, x.contact_inbox_id);
 }
 
 } // namespace messenger::actors

@@ -15,6 +15,7 @@
 #include "net/api/public_api.hpp"
 #include "net/health.hpp"
 #include "net/http_server.hpp"
+#include "net/realtime.hpp"
 #include "net/webhooks.hpp"
 
 #include <caf/all.hpp>
@@ -54,6 +55,8 @@ struct node::impl {
   actors::registry_actor registry;
   actors::listener_actor activity;
   actors::listener_actor webhooks;
+  actors::listener_actor cable;
+  std::shared_ptr<net::cable_hub> cable_hub;
   std::shared_ptr<std::atomic<bool>> migrations_applied = std::make_shared<std::atomic<bool>>(true);
   uint16_t port = 0;
   bool stopped = false;
@@ -106,11 +109,24 @@ expected<uint16_t> node::start() {
   st.webhooks = net::spawn_webhooks(*st.sys, st.reader, wopts);
   caf::anon_send(st.dispatcher, actors::subscribe_atom_v, st.webhooks);
 
+  net::api::context api{
+    st.sys.get(),
+    st.reader,
+    st.writer,
+    st.registry,
+    st.cfg.platform_token,
+    st.dispatcher,
+    net::api::make_edge_caches(std::chrono::milliseconds{st.cfg.edge_cache_ms})};
+  st.cable_hub = std::make_shared<net::cable_hub>();
+  st.cable = net::spawn_cable_listener(*st.sys, st.cable_hub);
+  caf::anon_send(st.dispatcher, actors::subscribe_atom_v, st.cable);
+
   net::server_options sopts;
   sopts.host = st.cfg.http_addr.host;
   sopts.port = st.cfg.http_addr.port;
   sopts.throttle
     = {st.cfg.rate_limit_per_ip, st.cfg.rate_limit_per_token, st.cfg.rate_limit_allowed_ips};
+  sopts.cable = net::make_cable_handler(api, st.cable_hub);
   st.server = std::make_unique<net::http_server>(st.routes, sopts);
   auto port = st.server->listen();
   if (!port)
@@ -126,14 +142,7 @@ expected<uint16_t> node::start() {
   st.membership = cluster::spawn_membership(*st.sys, st.writer, mopts);
   net::add_health_routes(st.routes,
                          {st.sys.get(), st.reader, st.membership, st.migrations_applied});
-  net::api::context api{
-    st.sys.get(),
-    st.reader,
-    st.writer,
-    st.registry,
-    st.cfg.platform_token,
-    st.dispatcher,
-    net::api::make_edge_caches(std::chrono::milliseconds{st.cfg.edge_cache_ms})};
+
   net::api::add_platform_routes(st.routes, api);
   net::api::add_profile_routes(st.routes, api);
   net::api::add_conversation_list_routes(st.routes, api);
@@ -175,6 +184,7 @@ void node::shutdown() {
     self->send_exit(st.registry, caf::exit_reason::user_shutdown);
     self->send_exit(st.activity, caf::exit_reason::user_shutdown);
     self->send_exit(st.webhooks, caf::exit_reason::user_shutdown);
+    self->send_exit(st.cable, caf::exit_reason::user_shutdown);
     self->send_exit(st.dispatcher, caf::exit_reason::user_shutdown);
     self->request(st.writer, std::chrono::seconds{15}, actors::drain_atom_v)
       .receive(

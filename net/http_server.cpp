@@ -4,11 +4,14 @@
 
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/websocket.hpp>
 
 #include <atomic>
+#include <deque>
 #include <thread>
 #include <vector>
 
@@ -39,6 +42,131 @@ http_request to_request(const http::request<http::string_body>& msg, const std::
   req.remote_ip = ip;
   return req;
 }
+
+namespace websocket = beast::websocket;
+
+/// A /cable WebSocket: ActionCable's subprotocol negotiated, frames handed to the cable
+/// handler, outgoing frames queued (bounded) and written one at a time, pings every 3 s.
+class ws_session : public cable_connection, public std::enable_shared_from_this<ws_session> {
+public:
+  ws_session(beast::tcp_stream&& stream, const server_options& opts, std::atomic<size_t>& open)
+      : ws_(std::move(stream)),
+        opts_(opts),
+        open_(open),
+        ping_(ws_.get_executor()) {
+    ++open_;
+  }
+
+  ~ws_session() override { --open_; }
+
+  void accept(http::request<http::string_body> req) {
+    ws_.set_option(websocket::stream_base::timeout::suggested(beast::role_type::server));
+    bool actioncable = false;
+    auto protocols = req[http::field::sec_websocket_protocol];
+    if (protocols.find("actioncable-v1-json") != beast::string_view::npos)
+      actioncable = true;
+    ws_.set_option(websocket::stream_base::decorator([actioncable](websocket::response_type& res) {
+      res.set(http::field::server, "messenger");
+      if (actioncable)
+        res.set(http::field::sec_websocket_protocol, "actioncable-v1-json");
+    }));
+    ws_.async_accept(req, [self = shared_from_this()](beast::error_code ec) {
+      if (ec)
+        return;
+      self->opened_ = true;
+      if (self->opts_.cable && self->opts_.cable->opened)
+        self->opts_.cable->opened(self);
+      self->arm_ping();
+      self->read();
+    });
+  }
+
+  void send(std::string frame) override {
+    asio::post(ws_.get_executor(), [self = shared_from_this(), frame = std::move(frame)]() mutable {
+      if (self->closing_)
+        return;
+      if (self->queue_.size() >= self->opts_.cable_queue_limit) {
+        log::warn("cable_queue_overflow", log::fields{}("queued", self->queue_.size()));
+        return self->close_now();
+      }
+      self->queue_.push_back(std::move(frame));
+      if (self->queue_.size() == 1)
+        self->write_next();
+    });
+  }
+
+  void close() override {
+    asio::post(ws_.get_executor(), [self = shared_from_this()] { self->close_now(); });
+  }
+
+private:
+  void read() {
+    ws_.async_read(buffer_, [self = shared_from_this()](beast::error_code ec, size_t) {
+      if (ec)
+        return self->finish();
+      auto text = beast::buffers_to_string(self->buffer_.data());
+      self->buffer_.consume(self->buffer_.size());
+      if (self->opts_.cable && self->opts_.cable->frame)
+        self->opts_.cable->frame(self, text);
+      self->read();
+    });
+  }
+
+  void write_next() {
+    ws_.text(true);
+    ws_.async_write(asio::buffer(queue_.front()),
+                    [self = shared_from_this()](beast::error_code ec, size_t) {
+                      if (ec)
+                        return self->finish();
+                      self->queue_.pop_front();
+                      if (!self->queue_.empty())
+                        self->write_next();
+                    });
+  }
+
+  void arm_ping() {
+    ping_.expires_after(opts_.cable_ping);
+    ping_.async_wait([self = shared_from_this()](beast::error_code ec) {
+      if (ec || self->closing_)
+        return;
+      auto now = std::chrono::duration_cast<std::chrono::seconds>(
+                   std::chrono::system_clock::now().time_since_epoch())
+                   .count();
+      self->send(R"({"type":"ping","message":)" + std::to_string(now) + "}");
+      self->arm_ping();
+    });
+  }
+
+  void close_now() {
+    if (closing_)
+      return;
+    closing_ = true;
+    ping_.cancel();
+    queue_.clear();
+    ws_.async_close(websocket::close_code::policy_error,
+                    [self = shared_from_this()](beast::error_code) { self->finish(); });
+  }
+
+  void finish() {
+    if (finished_)
+      return;
+    finished_ = true;
+    closing_ = true;
+    ping_.cancel();
+    if (opened_ && opts_.cable && opts_.cable->closed)
+      opts_.cable->closed(this);
+  }
+
+  websocket::stream<beast::tcp_stream> ws_;
+  const server_options& opts_;
+  std::atomic<size_t>& open_;
+  asio::steady_timer ping_;
+  beast::flat_buffer buffer_;
+  std::deque<std::string> queue_;
+  bool opened_ = false;
+  bool closing_ = false;
+  bool finished_ = false;
+};
 
 class session : public std::enable_shared_from_this<session> {
 public:
@@ -91,6 +219,13 @@ private:
       return close();
     }
     auto msg = parser_->release();
+    if (opts_.cable && websocket::is_upgrade(msg)
+        && msg.target().substr(0, msg.target().find('?')) == opts_.cable_path) {
+      // The connection becomes a /cable WebSocket; this HTTP session ends here.
+      stream_.expires_never();
+      std::make_shared<ws_session>(std::move(stream_), opts_, open_)->accept(std::move(msg));
+      return;
+    }
     keep_alive_ = msg.keep_alive();
     version_ = msg.version();
     stream_.expires_never();

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "common/expected.hpp"
+#include "net/cable.hpp"
 #include "net/router.hpp"
 #include "net/throttle.hpp"
 
@@ -24,6 +25,13 @@ struct server_options {
   unsigned io_threads = 1;
   /// Request rate limits (429 beyond); zero limits switch them off.
   throttle_options throttle;
+  /// WebSocket upgrades of `cable_path` go to this handler (none: 404 like any path).
+  std::shared_ptr<cable_handler> cable;
+  std::string cable_path = "/cable";
+  /// Frames a /cable connection may have queued before it is closed as too slow.
+  size_t cable_queue_limit = 4096;
+  /// ActionCable's ping interval.
+  std::chrono::seconds cable_ping{3};
 };
 
 /// HTTP/1.1 server on Boost.Beast: keep-alive, requests on one connection answered in

@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
-# ctest entry of the SDK suite: a real messengerd on port 0 over a fresh database, driven by
-# tests/sdk/scenario.mjs with the unchanged @figuro/chatwoot-sdk client from npm.
+# ctest entry of the Node suites: a real messengerd on port 0 over a fresh database, driven by
+# a script of this directory with unchanged clients from npm (scenario.mjs: the Chatwoot SDK
+# @figuro/chatwoot-sdk; cable.mjs: Rails' @rails/actioncable).
 #   MESSENGER_TEST_DATABASE_URL=postgresql://messenger@127.0.0.1:PORT/postgres \
-#     tests/sdk/run.sh path/to/messengerd
+#     tests/sdk/run.sh path/to/messengerd [scenario.mjs|cable.mjs]
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 binary=$1
+script=${2:-scenario.mjs}
 : "${MESSENGER_TEST_DATABASE_URL:?the throwaway PostgreSQL of ./test.sh}"
 base=${MESSENGER_TEST_DATABASE_URL%/*}
 db="messenger_sdk_$$_$RANDOM"
@@ -23,7 +25,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
-if [[ ! -d $here/node_modules/@figuro/chatwoot-sdk ]]; then
+if [[ ! -d $here/node_modules/@figuro/chatwoot-sdk || ! -d $here/node_modules/@rails/actioncable
+      || ! -d $here/node_modules/ws ]]; then
   (cd "$here" && npm ci --no-audit --no-fund --loglevel=error)
 fi
 
@@ -51,7 +54,7 @@ if [[ -z $url ]]; then
 fi
 
 status=0
-MESSENGER_URL=$url MESSENGER_PLATFORM_TOKEN=$token node "$here/scenario.mjs" || status=$?
+MESSENGER_URL=$url MESSENGER_PLATFORM_TOKEN=$token node "$here/$script" || status=$?
 if [[ $status -ne 0 ]]; then
   echo "--- messengerd stderr" >&2
   tail -50 "$work/stderr" >&2

@@ -1,0 +1,142 @@
+// Rails' own ActionCable client (@rails/actioncable, with the `ws` package as WebSocket)
+// against messenger's /cable: welcome, subscription confirm/reject, and who receives which
+// event (BEHAVIOUR.md §12): an inbox member and an administrator everything of the inbox, a
+// non-member nothing, the contact its public messages only.
+//   MESSENGER_URL=http://127.0.0.1:PORT MESSENGER_PLATFORM_TOKEN=... node cable.mjs
+import assert from "node:assert/strict";
+import WebSocket from "ws";
+import * as ActionCable from "@rails/actioncable";
+
+// A browser's globals, as far as the client library touches them.
+globalThis.addEventListener ??= () => {};
+globalThis.removeEventListener ??= () => {};
+globalThis.document ??= { visibilityState: "visible" };
+ActionCable.adapters.WebSocket = WebSocket;
+
+const base = process.env.MESSENGER_URL;
+const platformToken = process.env.MESSENGER_PLATFORM_TOKEN;
+const cableUrl = base.replace(/^http/, "ws") + "/cable";
+
+async function api(method, path, token, body) {
+  const res = await fetch(base + path, {
+    method,
+    headers: { "Content-Type": "application/json", ...(token ? { api_access_token: token } : {}) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.text();
+  if (!res.ok) throw new Error(`${method} ${path} -> ${res.status} ${text}`);
+  return text ? JSON.parse(text) : null;
+}
+
+function fail(message) {
+  console.error(`FAIL ${message}`);
+  process.exit(1);
+}
+const deadline = setTimeout(() => fail("timed out"), 30000);
+
+// Bootstrap: an account, an administrator, a member agent and an outsider agent.
+const account = await api("POST", "/platform/api/v1/accounts", platformToken, { name: "Cable" });
+const users = {};
+for (const [key, name, role] of [
+  ["admin", "Ada", "administrator"],
+  ["member", "Mia", "agent"],
+  ["outsider", "Oz", "agent"],
+]) {
+  users[key] = await api("POST", "/platform/api/v1/users", platformToken, {
+    name,
+    email: `${key}@cable.test`,
+  });
+  await api("POST", `/platform/api/v1/accounts/${account.id}/account_users`, platformToken, {
+    user_id: users[key].id,
+    role,
+  });
+}
+const A = `/api/v1/accounts/${account.id}`;
+const admin = users.admin.access_token;
+const inbox = await api("POST", `${A}/inboxes`, admin, {
+  name: "Cable inbox",
+  enable_auto_assignment: false,
+  channel: { type: "api" },
+});
+await api("POST", `${A}/inbox_members`, admin, { inbox_id: inbox.id, user_ids: [users.member.id] });
+const pub = `/public/api/v1/inboxes/${inbox.inbox_identifier}`;
+const contact = await api("POST", `${pub}/contacts`, null, { name: "Jane" });
+
+// Four subscribers.
+const received = { admin: [], member: [], outsider: [], contact: [] };
+function subscribe(key, params) {
+  return new Promise((resolve, reject) => {
+    const consumer = ActionCable.createConsumer(cableUrl);
+    consumer.subscriptions.create(
+      { channel: "RoomChannel", ...params },
+      {
+        connected: () => resolve(consumer),
+        rejected: () => reject(new Error(`${key} rejected`)),
+        received: (data) => received[key].push(data),
+      },
+    );
+  });
+}
+const consumers = [];
+for (const key of ["admin", "member", "outsider"])
+  consumers.push(
+    await subscribe(key, {
+      pubsub_token: users[key].pubsub_token,
+      account_id: account.id,
+      user_id: users[key].id,
+    }),
+  );
+consumers.push(await subscribe("contact", { pubsub_token: contact.pubsub_token }));
+console.log("ok   welcome and confirm_subscription for 4 subscribers");
+
+// A wrong user id for a token is rejected.
+await assert.rejects(
+  subscribe("outsider", {
+    pubsub_token: users.member.pubsub_token,
+    account_id: account.id,
+    user_id: users.admin.id,
+  }),
+  /rejected/,
+);
+console.log("ok   reject_subscription for a token that is not the user's");
+
+// The contact writes, an agent answers, an agent writes a private note, the agent resolves.
+const conversation = await api("POST", `${pub}/contacts/${contact.source_id}/conversations`, null, {});
+const C = `${A}/conversations/${conversation.id}`;
+await api("POST", `${pub}/contacts/${contact.source_id}/conversations/${conversation.id}/messages`, null, {
+  content: "hello?",
+});
+await api("POST", `${C}/messages`, admin, { content: "hi Jane" });
+await api("POST", `${C}/messages`, admin, { content: "internal", private: true });
+await api("POST", `${C}/toggle_status`, admin, { status: "resolved" });
+
+const has = (key, event, pred = () => true) =>
+  received[key].some((m) => m.event === event && pred(m.data));
+const settled = () =>
+  has("member", "conversation.status_changed") &&
+  has("admin", "conversation.status_changed") &&
+  has("contact", "conversation.status_changed");
+while (!settled()) await new Promise((r) => setTimeout(r, 20));
+
+for (const key of ["admin", "member"]) {
+  assert.ok(has(key, "conversation.created"), `${key}: conversation.created`);
+  assert.ok(has(key, "message.created", (d) => d.content === "hello?"), `${key}: incoming`);
+  assert.ok(has(key, "message.created", (d) => d.content === "hi Jane"), `${key}: outgoing`);
+  assert.ok(has(key, "message.created", (d) => d.content === "internal"), `${key}: private note`);
+  const msg = received[key].find((m) => m.event === "message.created").data;
+  assert.equal(typeof msg.message_type, "number");
+  assert.equal(msg.conversation_id, conversation.id);
+  assert.equal(msg.account_id, account.id);
+}
+console.log("ok   the member and the administrator receive the inbox's events");
+assert.equal(received.outsider.length, 0, "the non-member receives nothing");
+console.log("ok   a non-member receives nothing");
+assert.ok(has("contact", "message.created", (d) => d.content === "hi Jane"));
+assert.ok(!has("contact", "message.created", (d) => d.content === "internal"));
+assert.ok(!has("contact", "assignee.changed"));
+console.log("ok   the contact receives public messages only");
+
+for (const c of consumers) c.disconnect();
+clearTimeout(deadline);
+console.log("cable scenario passed");
+process.exit(0);
