@@ -89,8 +89,7 @@ size_t cable_hub::publish(const actors::domain_event& ev) {
 std::shared_ptr<cable_handler> make_cable_handler(const api::context& ctx,
                                                   std::shared_ptr<cable_hub> hub) {
   auto cable = std::make_shared<cable_handler>();
-  cable->opened
-    = [](const std::shared_ptr<cable_connection>& c) { c->send(rt::welcome_frame()); };
+  cable->opened = [](const std::shared_ptr<cable_connection>& c) { c->send(rt::welcome_frame()); };
   cable->closed = [hub](const cable_connection* c) { hub->remove_all(c); };
   cable->frame = [ctx, hub](const std::shared_ptr<cable_connection>& c, const std::string& text) {
     auto cmd = rt::parse_command(text);
