@@ -127,6 +127,7 @@ expected<uint16_t> node::start() {
   sopts.throttle
     = {st.cfg.rate_limit_per_ip, st.cfg.rate_limit_per_token, st.cfg.rate_limit_allowed_ips};
   sopts.cable = net::make_cable_handler(api, st.cable_hub);
+  sopts.sse = net::make_sse_handler(api, st.cable_hub);
   st.server = std::make_unique<net::http_server>(st.routes, sopts);
   auto port = st.server->listen();
   if (!port)

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "net/http_types.hpp"
+
 #include <functional>
 #include <memory>
 #include <string>
@@ -21,6 +23,24 @@ struct cable_handler {
   std::function<void(const std::shared_ptr<cable_connection>&)> opened;
   std::function<void(const std::shared_ptr<cable_connection>&, const std::string&)> frame;
   std::function<void(const cable_connection*)> closed;
+};
+
+/// One open SSE stream (`GET /api/v1/accounts/{id}/events`). Before `start` the request may
+/// still be answered like any other (`reject`, e.g. 401); after it, `send` appends event
+/// frames. Thread-safe like cable_connection.
+class sse_connection {
+public:
+  virtual ~sse_connection() = default;
+  virtual void reject(http_response res) = 0;
+  /// Sends the 200 head (text/event-stream) and then `first` (may be empty).
+  virtual void start(std::string first) = 0;
+  virtual void send(std::string frame) = 0;
+  virtual void close() = 0;
+};
+
+struct sse_handler {
+  std::function<void(const std::shared_ptr<sse_connection>&, http_request)> opened;
+  std::function<void(const sse_connection*)> closed;
 };
 
 } // namespace messenger::net

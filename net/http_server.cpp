@@ -6,10 +6,12 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket.hpp>
 
+#include <array>
 #include <atomic>
 #include <deque>
 #include <thread>
@@ -168,6 +170,144 @@ private:
   bool finished_ = false;
 };
 
+/// An SSE stream: the request is handed to the SSE handler, which answers it (reject) or
+/// starts the stream; frames are queued (bounded) and written in order; a comment line every
+/// 15 s keeps proxies from closing an idle stream.
+class sse_session : public sse_connection, public std::enable_shared_from_this<sse_session> {
+public:
+  sse_session(beast::tcp_stream&& stream, const server_options& opts, std::atomic<size_t>& open)
+      : stream_(std::move(stream)),
+        opts_(opts),
+        open_(open),
+        heartbeat_(stream_.get_executor()) {
+    ++open_;
+  }
+
+  ~sse_session() override { --open_; }
+
+  void begin(http_request req) {
+    stream_.expires_never();
+    watch();
+    if (opts_.sse && opts_.sse->opened)
+      opts_.sse->opened(shared_from_this(), std::move(req));
+  }
+
+  void reject(http_response res) override {
+    asio::post(stream_.get_executor(), [self = shared_from_this(), res = std::move(res)] {
+      if (self->started_ || self->closing_)
+        return;
+      std::string out = "HTTP/1.1 " + std::to_string(res.status) + " "
+                        + std::string{http::obsolete_reason(static_cast<http::status>(res.status))}
+                        + "\r\nContent-Type: " + res.content_type
+                        + "\r\nContent-Length: " + std::to_string(res.body.size())
+                        + "\r\nConnection: close\r\n\r\n" + res.body;
+      self->closing_after_write_ = true;
+      self->enqueue(std::move(out));
+    });
+  }
+
+  void start(std::string first) override {
+    asio::post(stream_.get_executor(), [self = shared_from_this(), first = std::move(first)] {
+      if (self->started_ || self->closing_)
+        return;
+      self->started_ = true;
+      self->enqueue("HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nCache-Control: "
+                    "no-cache\r\nConnection: keep-alive\r\nX-Accel-Buffering: no\r\n\r\n"
+                    + first);
+      self->arm_heartbeat();
+    });
+  }
+
+  void send(std::string frame) override {
+    asio::post(stream_.get_executor(), [self = shared_from_this(), frame = std::move(frame)] {
+      if (!self->started_ || self->closing_)
+        return;
+      if (self->queue_.size() >= self->opts_.cable_queue_limit) {
+        log::warn("sse_queue_overflow", log::fields{}("queued", self->queue_.size()));
+        return self->finish();
+      }
+      self->enqueue(frame);
+    });
+  }
+
+  void close() override {
+    asio::post(stream_.get_executor(), [self = shared_from_this()] { self->finish(); });
+  }
+
+private:
+  void enqueue(std::string data) {
+    queue_.push_back(std::move(data));
+    if (queue_.size() == 1)
+      write_next();
+  }
+
+  void write_next() {
+    asio::async_write(stream_.socket(), asio::buffer(queue_.front()),
+                      [self = shared_from_this()](beast::error_code ec, size_t) {
+                        if (ec)
+                          return self->finish();
+                        self->queue_.pop_front();
+                        if (!self->queue_.empty())
+                          return self->write_next();
+                        if (self->closing_after_write_)
+                          self->finish();
+                      });
+  }
+
+  /// A read that only ends when the client goes away (SSE clients send nothing).
+  void watch() {
+    stream_.socket().async_read_some(asio::buffer(sink_),
+                                     [self = shared_from_this()](beast::error_code ec, size_t) {
+                                       if (ec)
+                                         return self->finish();
+                                       self->watch();
+                                     });
+  }
+
+  void arm_heartbeat() {
+    heartbeat_.expires_after(opts_.sse_heartbeat);
+    heartbeat_.async_wait([self = shared_from_this()](beast::error_code ec) {
+      if (ec || self->closing_)
+        return;
+      self->enqueue(": heartbeat\n\n");
+      self->arm_heartbeat();
+    });
+  }
+
+  void finish() {
+    if (closing_)
+      return;
+    closing_ = true;
+    heartbeat_.cancel();
+    beast::error_code ignored;
+    stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
+    stream_.socket().close(ignored);
+    if (opts_.sse && opts_.sse->closed)
+      opts_.sse->closed(this);
+  }
+
+  beast::tcp_stream stream_;
+  const server_options& opts_;
+  std::atomic<size_t>& open_;
+  asio::steady_timer heartbeat_;
+  std::deque<std::string> queue_;
+  std::array<char, 512> sink_{};
+  bool started_ = false;
+  bool closing_ = false;
+  bool closing_after_write_ = false;
+};
+
+/// `/api/v1/accounts/{digits}/events`
+bool is_events_path(const std::string& path) {
+  static const std::string prefix = "/api/v1/accounts/";
+  static const std::string suffix = "/events";
+  if (path.size() <= prefix.size() + suffix.size() || path.rfind(prefix, 0) != 0
+      || path.compare(path.size() - suffix.size(), suffix.size(), suffix) != 0)
+    return false;
+  auto id = path.substr(prefix.size(), path.size() - prefix.size() - suffix.size());
+  return !id.empty() && id.find_first_not_of("0123456789") == std::string::npos;
+}
+
 class session : public std::enable_shared_from_this<session> {
 public:
   session(tcp::socket&& socket, const router& routes, const server_options& opts, throttle& limits,
@@ -225,6 +365,21 @@ private:
       stream_.expires_never();
       std::make_shared<ws_session>(std::move(stream_), opts_, open_)->accept(std::move(msg));
       return;
+    }
+    if (opts_.sse && msg.method() == http::verb::get) {
+      std::string target{msg.target()};
+      if (is_events_path(percent_decode(target.substr(0, target.find('?')), false))) {
+        std::string ip;
+        beast::error_code ignored;
+        auto endpoint = stream_.socket().remote_endpoint(ignored);
+        if (!ignored)
+          ip = endpoint.address().to_string();
+        auto req = to_request(msg, ip);
+        if (auto refused = limits_.check(req))
+          return write(std::move(*refused), msg.version());
+        std::make_shared<sse_session>(std::move(stream_), opts_, open_)->begin(std::move(req));
+        return;
+      }
     }
     keep_alive_ = msg.keep_alive();
     version_ = msg.version();

@@ -32,6 +32,10 @@ struct server_options {
   size_t cable_queue_limit = 4096;
   /// ActionCable's ping interval.
   std::chrono::seconds cable_ping{3};
+  /// `GET /api/v1/accounts/{id}/events` streams go to this handler.
+  std::shared_ptr<sse_handler> sse;
+  /// SSE heartbeat comment interval.
+  std::chrono::seconds sse_heartbeat{15};
 };
 
 /// HTTP/1.1 server on Boost.Beast: keep-alive, requests on one connection answered in

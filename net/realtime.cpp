@@ -1,7 +1,9 @@
 #include "net/realtime.hpp"
 
 #include "common/log.hpp"
+#include "domain/types.hpp"
 #include "net/actor_bridge.hpp"
+#include "net/api/auth.hpp"
 
 #include <caf/all.hpp>
 
@@ -62,6 +64,31 @@ rt::event_facts facts_of(const actors::domain_event& ev) {
   return f;
 }
 
+void cable_hub::open_stream(const std::shared_ptr<sse_connection>& connection, rt::subscriber who,
+                            std::optional<uint64_t> last_id) {
+  std::lock_guard<std::mutex> guard{mutex_};
+  std::string first;
+  auto& buffer = buffers_.try_emplace(who.account_id, replay_capacity_).first->second;
+  if (last_id) {
+    auto missed = buffer.since(*last_id);
+    if (!missed) {
+      // Older than the window: the client must refetch; the stream continues from now.
+      first = rt::sse_frame(buffer.last_id(), "resync", "{}");
+    } else {
+      for (const auto& ev : *missed)
+        if (rt::delivers(ev.facts, who))
+          first += rt::sse_frame(ev.id, ev.name, ev.data_json);
+    }
+  }
+  streams_.push_back({connection, connection.get(), std::move(who)});
+  connection->start(std::move(first));
+}
+
+void cable_hub::close_stream(const sse_connection* connection) {
+  std::lock_guard<std::mutex> guard{mutex_};
+  std::erase_if(streams_, [&](const stream& s) { return s.key == connection; });
+}
+
 size_t cable_hub::publish(const actors::domain_event& ev) {
   if (!rt::broadcast_event(ev.name))
     return 0;
@@ -74,16 +101,29 @@ size_t cable_hub::publish(const actors::domain_event& ev) {
   data["account_id"] = ev.account_id;
   auto payload = data.dump();
   std::vector<std::pair<std::shared_ptr<cable_connection>, std::string>> out;
+  std::vector<std::shared_ptr<sse_connection>> streams;
+  std::string sse;
   {
     std::lock_guard<std::mutex> guard{mutex_};
     for (const auto& s : subs_)
       if (rt::delivers(facts, s.who))
         if (auto c = s.connection.lock())
           out.emplace_back(std::move(c), rt::message_frame(s.identifier, ev.name, payload));
+    // Numbered in the account's window whether or not a stream is open now: a client that
+    // reconnects with Last-Event-ID gets it then.
+    auto& buffer = buffers_.try_emplace(ev.account_id, replay_capacity_).first->second;
+    auto id = buffer.append(ev.name, payload, facts);
+    sse = rt::sse_frame(id, ev.name, payload);
+    for (const auto& s : streams_)
+      if (rt::delivers(facts, s.who))
+        if (auto c = s.connection.lock())
+          streams.push_back(std::move(c));
   }
   for (auto& [connection, frame] : out)
     connection->send(std::move(frame));
-  return out.size();
+  for (auto& open : streams)
+    open->send(sse);
+  return out.size() + streams.size();
 }
 
 std::shared_ptr<cable_handler> make_cable_handler(const api::context& ctx,
@@ -201,6 +241,61 @@ std::shared_ptr<cable_handler> make_cable_handler(const api::context& ctx,
       });
   };
   return cable;
+}
+
+std::shared_ptr<sse_handler> make_sse_handler(const api::context& ctx,
+                                              std::shared_ptr<cable_hub> hub) {
+  auto sse = std::make_shared<sse_handler>();
+  sse->closed = [hub](const sse_connection* c) { hub->close_stream(c); };
+  sse->opened = [ctx, hub](const std::shared_ptr<sse_connection>& c, http_request req) {
+    // The account from the path; the token from the header or ?api_access_token=.
+    static const std::string prefix = "/api/v1/accounts/";
+    req.params["account_id"] = req.path.substr(prefix.size(), req.path.rfind('/') - prefix.size());
+    if (req.header("api_access_token").empty())
+      if (auto it = req.query.find("api_access_token"); it != req.query.end())
+        req.headers["api_access_token"] = it->second;
+    std::optional<uint64_t> last_id;
+    auto last = req.header("last-event-id");
+    if (last.empty())
+      if (auto it = req.query.find("last_event_id"); it != req.query.end())
+        last = it->second;
+    if (auto parsed = domain::parse_id(last))
+      last_id = static_cast<uint64_t>(*parsed);
+    std::weak_ptr<sse_connection> weak = c;
+    responder respond = [weak](http_response res) {
+      if (auto conn = weak.lock(); conn && res.status != 0)
+        conn->reject(std::move(res));
+    };
+    api::with_account_user(ctx, req, respond, [ctx, hub, weak, last_id, respond](api::caller who) {
+      api::query(
+        ctx,
+        persistence::make_statement(
+          "SELECT coalesce(string_agg(m.inbox_id::text, ','), '') AS inboxes FROM inbox_members "
+          "m JOIN inboxes i ON i.id = m.inbox_id WHERE m.user_id = $1 AND i.account_id = $2",
+          {std::to_string(who.user_id), std::to_string(who.account_id)}),
+        [hub, weak, last_id, who](persistence::result_set& rs) {
+          auto conn = weak.lock();
+          if (!conn)
+            return api::deferred();
+          rt::subscriber sub;
+          sub.account_id = who.account_id;
+          sub.user_id = who.user_id;
+          sub.administrator = who.administrator;
+          auto list = rs.field(0, "inboxes").text;
+          for (size_t start = 0; start < list.size();) {
+            auto end = list.find(',', start);
+            if (end == std::string::npos)
+              end = list.size();
+            sub.inboxes.push_back(std::stoll(list.substr(start, end - start)));
+            start = end + 1;
+          }
+          hub->open_stream(conn, std::move(sub), last_id);
+          return api::deferred();
+        },
+        respond);
+    });
+  };
+  return sse;
 }
 
 actors::listener_actor spawn_cable_listener(caf::actor_system& sys,

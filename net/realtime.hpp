@@ -9,7 +9,9 @@
 
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 namespace messenger::net {
@@ -36,9 +38,28 @@ public:
 
   size_t size() const;
 
+  /// Starts an SSE stream for `who`: the events after `last_id` it may see (replayed from the
+  /// account's window; `event: resync` first when `last_id` is older than the window), then
+  /// live events. Replay and registration happen under one lock: nothing is missed between.
+  void open_stream(const std::shared_ptr<sse_connection>& connection,
+                   domain::realtime::subscriber who, std::optional<uint64_t> last_id);
+  void close_stream(const sse_connection* connection);
+
+  /// Events kept per account for `Last-Event-ID` (default 1,000).
+  void set_replay_capacity(size_t events) { replay_capacity_ = events; }
+
 private:
+  struct stream {
+    std::weak_ptr<sse_connection> connection;
+    const sse_connection* key = nullptr;
+    domain::realtime::subscriber who;
+  };
+
   mutable std::mutex mutex_;
   std::vector<subscription> subs_;
+  std::vector<stream> streams_;
+  std::unordered_map<int64_t, domain::realtime::replay_buffer> buffers_;
+  size_t replay_capacity_ = 1000;
 };
 
 /// The event facts the rules need, read from a published event.
@@ -48,6 +69,11 @@ domain::realtime::event_facts facts_of(const actors::domain_event& ev);
 /// against PostgreSQL: a user of the account, or a contact inbox), update_presence.
 std::shared_ptr<cable_handler> make_cable_handler(const api::context& ctx,
                                                   std::shared_ptr<cable_hub> hub);
+
+/// `GET /api/v1/accounts/{id}/events`: authenticates (`api_access_token` header or query
+/// parameter) and opens the SSE stream with `Last-Event-ID` (header, or `last_event_id`).
+std::shared_ptr<sse_handler> make_sse_handler(const api::context& ctx,
+                                              std::shared_ptr<cable_hub> hub);
 
 /// A dispatcher listener that feeds the hub.
 actors::listener_actor spawn_cable_listener(caf::actor_system& sys, std::shared_ptr<cable_hub> hub);
