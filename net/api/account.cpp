@@ -74,6 +74,27 @@ void with_admin(const context& ctx, const http_request& req, const responder& re
   });
 }
 
+/// DELETE of an account-owned row by the `param` id of the path: administrators, 404 when
+/// the account has no such row, 200 with an empty body otherwise.
+handler delete_owned(const context& ctx, const char* table, const char* param) {
+  std::string sql = "DELETE FROM ";
+  sql += table;
+  sql += " WHERE account_id = $1 AND id = $2 RETURNING id";
+  return [ctx, sql, param](http_request& req, responder respond) {
+    auto id = id_param(req, param);
+    with_admin(ctx, req, respond, [ctx, respond, id, sql](caller who) {
+      if (!id)
+        return respond(not_found());
+      write(
+        ctx, write_command{{make_statement(sql, {account_of(who), std::to_string(*id)})}},
+        [](write_result& res) {
+          return res.results.at(0).rows.empty() ? not_found() : http_response::json(200, "");
+        },
+        respond);
+    });
+  };
+}
+
 std::optional<uint8_t> availability_of(const std::string& text) {
   if (text == "online")
     return 0;
@@ -621,22 +642,7 @@ void add_label_and_canned_routes(router& routes, const context& ctx, const std::
   routes.add("POST", base + "/labels", save_label(true));
   routes.add("PATCH", base + "/labels/:id", save_label(false));
 
-  routes.add("DELETE", base + "/labels/:id", [ctx](http_request& req, responder respond) {
-    auto id = id_param(req, "id");
-    with_admin(ctx, req, respond, [ctx, respond, id](caller who) {
-      if (!id)
-        return respond(not_found());
-      write(
-        ctx,
-        write_command{{make_statement("DELETE FROM labels WHERE account_id = $1 AND id = $2 "
-                                      "RETURNING id",
-                                      {account_of(who), std::to_string(*id)})}},
-        [](write_result& res) {
-          return res.results.at(0).rows.empty() ? not_found() : http_response::json(200, "");
-        },
-        respond);
-    });
-  });
+  routes.add("DELETE", base + "/labels/:id", delete_owned(ctx, "labels", "id"));
 
   routes.add("GET", base + "/canned_responses", [ctx](http_request& req, responder respond) {
     auto search = query_param(req, "search");
@@ -704,22 +710,7 @@ void add_label_and_canned_routes(router& routes, const context& ctx, const std::
   routes.add("POST", base + "/canned_responses", save_canned(true));
   routes.add("PATCH", base + "/canned_responses/:id", save_canned(false));
 
-  routes.add("DELETE", base + "/canned_responses/:id", [ctx](http_request& req, responder respond) {
-    auto id = id_param(req, "id");
-    with_admin(ctx, req, respond, [ctx, respond, id](caller who) {
-      if (!id)
-        return respond(not_found());
-      write(
-        ctx,
-        write_command{{make_statement("DELETE FROM canned_responses WHERE account_id = $1 "
-                                      "AND id = $2 RETURNING id",
-                                      {account_of(who), std::to_string(*id)})}},
-        [](write_result& res) {
-          return res.results.at(0).rows.empty() ? not_found() : http_response::json(200, "");
-        },
-        respond);
-    });
-  });
+  routes.add("DELETE", base + "/canned_responses/:id", delete_owned(ctx, "canned_responses", "id"));
 }
 
 void add_webhook_and_report_routes(router& routes, const context& ctx, const std::string& base) {
@@ -805,22 +796,7 @@ void add_webhook_and_report_routes(router& routes, const context& ctx, const std
   routes.add("POST", base + "/webhooks", save_webhook(true));
   routes.add("PATCH", base + "/webhooks/:webhook_id", save_webhook(false));
 
-  routes.add("DELETE", base + "/webhooks/:webhook_id", [ctx](http_request& req, responder respond) {
-    auto id = id_param(req, "webhook_id");
-    with_admin(ctx, req, respond, [ctx, respond, id](caller who) {
-      if (!id)
-        return respond(not_found());
-      write(
-        ctx,
-        write_command{{make_statement("DELETE FROM webhooks WHERE account_id = $1 AND id = $2 "
-                                      "RETURNING id",
-                                      {account_of(who), std::to_string(*id)})}},
-        [](write_result& res) {
-          return res.results.at(0).rows.empty() ? not_found() : http_response::json(200, "");
-        },
-        respond);
-    });
-  });
+  routes.add("DELETE", base + "/webhooks/:webhook_id", delete_owned(ctx, "webhooks", "webhook_id"));
 
   routes.add("GET", base + "/reporting_events", [ctx](http_request& req, responder respond) {
     std::string problem;

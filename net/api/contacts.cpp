@@ -45,48 +45,6 @@ bool include_inboxes(const http_request& req) {
   return query_param(req, "include_contact_inboxes").value_or("true") != "false";
 }
 
-/// The contact attributes a create or update may carry, validated (Chatwoot's model rules).
-struct contact_fields {
-  opt_text name, email, phone, identifier, additional, custom;
-  std::optional<bool> blocked;
-};
-
-std::optional<contact_fields> fields_of(const json& body, const responder& respond) {
-  contact_fields f;
-  f.name = string_field(body, "name");
-  f.email = string_field(body, "email");
-  f.phone = string_field(body, "phone_number");
-  f.identifier = string_field(body, "identifier");
-  if (f.email && (f.email->find('@') == std::string::npos || f.email->size() > 255)) {
-    respond(http_response::error(422, "Email Invalid email"));
-    return std::nullopt;
-  }
-  if (f.phone
-      && (f.phone->size() < 3 || f.phone->size() > 16 || (*f.phone)[0] != '+'
-          || f.phone->find_first_not_of("0123456789", 1) != std::string::npos)) {
-    respond(http_response::error(422, "Phone number should be in e164 format"));
-    return std::nullopt;
-  }
-  if (f.name && f.name->size() > 255) {
-    respond(http_response::error(422, "Name is too long (maximum is 255 characters)"));
-    return std::nullopt;
-  }
-  for (auto [key, target] : {std::pair{"additional_attributes", &f.additional},
-                             std::pair{"custom_attributes", &f.custom}}) {
-    auto it = body.find(key);
-    if (it == body.end() || it->is_null())
-      continue;
-    if (!it->is_object()) {
-      respond(http_response::error(422, std::string{key} + " must be an object"));
-      return std::nullopt;
-    }
-    *target = it->dump();
-  }
-  if (auto it = body.find("blocked"); it != body.end() && it->is_boolean())
-    f.blocked = it->get<bool>();
-  return f;
-}
-
 std::optional<std::string> flag(std::optional<bool> b) {
   if (!b)
     return std::nullopt;
@@ -126,6 +84,43 @@ constexpr const char* visible_inbox_sql
   = "($2 OR EXISTS (SELECT 1 FROM inbox_members m WHERE m.inbox_id = i.id AND m.user_id = $3))";
 
 } // namespace
+
+std::optional<contact_fields> contact_fields_of(const nlohmann::json& body,
+                                                const responder& respond) {
+  contact_fields f;
+  f.name = string_field(body, "name");
+  f.email = string_field(body, "email");
+  f.phone = string_field(body, "phone_number");
+  f.identifier = string_field(body, "identifier");
+  if (f.email && (f.email->find('@') == std::string::npos || f.email->size() > 255)) {
+    respond(http_response::error(422, "Email Invalid email"));
+    return std::nullopt;
+  }
+  if (f.phone
+      && (f.phone->size() < 3 || f.phone->size() > 16 || (*f.phone)[0] != '+'
+          || f.phone->find_first_not_of("0123456789", 1) != std::string::npos)) {
+    respond(http_response::error(422, "Phone number should be in e164 format"));
+    return std::nullopt;
+  }
+  if (f.name && f.name->size() > 255) {
+    respond(http_response::error(422, "Name is too long (maximum is 255 characters)"));
+    return std::nullopt;
+  }
+  for (auto [key, target] : {std::pair{"additional_attributes", &f.additional},
+                             std::pair{"custom_attributes", &f.custom}}) {
+    auto it = body.find(key);
+    if (it == body.end() || it->is_null())
+      continue;
+    if (!it->is_object()) {
+      respond(http_response::error(422, std::string{key} + " must be an object"));
+      return std::nullopt;
+    }
+    *target = it->dump();
+  }
+  if (auto it = body.find("blocked"); it != body.end() && it->is_boolean())
+    f.blocked = it->get<bool>();
+  return f;
+}
 
 void add_contact_routes(router& routes, const context& ctx) {
   const std::string base = "/api/v1/accounts/:account_id/contacts";
@@ -226,7 +221,7 @@ void add_contact_routes(router& routes, const context& ctx) {
     auto body = body_of(req, respond);
     if (!body)
       return;
-    auto f = fields_of(*body, respond);
+    auto f = contact_fields_of(*body, respond);
     if (!f)
       return;
     auto inbox = int_field(*body, "inbox_id").value_or(0);
@@ -275,7 +270,7 @@ void add_contact_routes(router& routes, const context& ctx) {
     auto body = body_of(req, respond);
     if (!body)
       return;
-    auto f = fields_of(*body, respond);
+    auto f = contact_fields_of(*body, respond);
     if (!f)
       return;
     with_contact(ctx, req, respond, [ctx, respond, f](caller who, int64_t id) {

@@ -8,6 +8,7 @@
 #include <caf/all.hpp>
 
 #include <openssl/evp.h>
+#include <openssl/hmac.h>
 
 #include <random>
 
@@ -228,10 +229,9 @@ std::string id_array(const std::vector<int64_t>& ids) {
   return out;
 }
 
-std::string sha256_hex(const std::string& text) {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int length = 0;
-  EVP_Digest(text.data(), text.size(), digest, &length, EVP_sha256(), nullptr);
+namespace {
+
+std::string hex_of(const unsigned char* digest, unsigned int length) {
   static constexpr char hex[] = "0123456789abcdef";
   std::string out;
   for (unsigned int i = 0; i < length; ++i) {
@@ -239,6 +239,23 @@ std::string sha256_hex(const std::string& text) {
     out += hex[digest[i] & 0x0f];
   }
   return out;
+}
+
+} // namespace
+
+std::string sha256_hex(const std::string& text) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int length = 0;
+  EVP_Digest(text.data(), text.size(), digest, &length, EVP_sha256(), nullptr);
+  return hex_of(digest, length);
+}
+
+std::string hmac_sha256_hex(const std::string& key, const std::string& text) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int length = 0;
+  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
+       reinterpret_cast<const unsigned char*>(text.data()), text.size(), digest, &length);
+  return hex_of(digest, length);
 }
 
 bool secure_equals(const std::string& a, const std::string& b) {

@@ -3,15 +3,13 @@
 #include "actors/event_data.hpp"
 #include "domain/types.hpp"
 #include "net/actor_bridge.hpp"
+#include "net/api/contacts.hpp"
 #include "net/api/conversations.hpp"
 #include "net/api/render.hpp"
 
 #include <caf/all.hpp>
 
 #include <nlohmann/json.hpp>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
-
 namespace messenger::net::api {
 
 namespace {
@@ -202,20 +200,6 @@ void respond_public_conversation(const context& ctx, const actors::conversation_
     std::move(respond));
 }
 
-std::string hmac_sha256_hex(const std::string& key, const std::string& text) {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int length = 0;
-  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
-       reinterpret_cast<const unsigned char*>(text.data()), text.size(), digest, &length);
-  static constexpr char hex[] = "0123456789abcdef";
-  std::string out;
-  for (unsigned int i = 0; i < length; ++i) {
-    out += hex[digest[i] >> 4];
-    out += hex[digest[i] & 0x0f];
-  }
-  return out;
-}
-
 /// Identity validation: runs when `identifier_hash` is sent or the inbox requires it.
 /// Chatwoot raises (500) on a mismatch; here it is a 401 with its message.
 std::optional<http_response> check_hmac(const public_inbox& in, const json& body,
@@ -262,41 +246,6 @@ void publish_contact(const context& ctx, const char* name, int64_t account_id,
   publish(ctx, std::move(ev));
 }
 
-/// Validated contact attributes of a create or update.
-struct contact_input {
-  opt_text name, email, phone, identifier, custom;
-};
-
-std::optional<contact_input> input_of(const json& body, const responder& respond) {
-  contact_input in;
-  in.name = string_field(body, "name");
-  in.email = string_field(body, "email");
-  in.phone = string_field(body, "phone_number");
-  in.identifier = string_field(body, "identifier");
-  if (in.email && (in.email->find('@') == std::string::npos || in.email->size() > 255)) {
-    respond(http_response::error(422, "Email Invalid email"));
-    return std::nullopt;
-  }
-  if (in.phone
-      && (in.phone->size() < 3 || in.phone->size() > 16 || (*in.phone)[0] != '+'
-          || in.phone->find_first_not_of("0123456789", 1) != std::string::npos)) {
-    respond(http_response::error(422, "Phone number should be in e164 format"));
-    return std::nullopt;
-  }
-  if ((in.name && in.name->size() > 255) || (in.identifier && in.identifier->size() > 255)) {
-    respond(http_response::error(422, "Name is too long (maximum is 255 characters)"));
-    return std::nullopt;
-  }
-  if (auto it = body.find("custom_attributes"); it != body.end() && !it->is_null()) {
-    if (!it->is_object()) {
-      respond(http_response::error(422, "custom_attributes must be an object"));
-      return std::nullopt;
-    }
-    in.custom = it->dump();
-  }
-  return in;
-}
-
 } // namespace
 
 void add_public_routes(router& routes, const context& ctx) {
@@ -323,7 +272,7 @@ void add_public_routes(router& routes, const context& ctx) {
     auto body = body_of(req, respond);
     if (!body)
       return;
-    auto in = input_of(*body, respond);
+    auto in = contact_fields_of(*body, respond);
     if (!in)
       return;
     auto source_id = string_field(*body, "source_id");
@@ -397,7 +346,7 @@ void add_public_routes(router& routes, const context& ctx) {
     auto body = body_of(req, respond);
     if (!body)
       return;
-    auto in = input_of(*body, respond);
+    auto in = contact_fields_of(*body, respond);
     if (!in)
       return;
     with_contact(ctx, req, respond, [ctx, respond, in, body](public_contact pc) {
