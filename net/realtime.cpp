@@ -19,6 +19,30 @@ using json = nlohmann::json;
 namespace rt = domain::realtime;
 constexpr auto timeout = std::chrono::seconds{30};
 
+/// presence.update to one subscriber (BEHAVIOUR.md §12): the account's agents and their
+/// availability as PostgreSQL has it (the operator actors own presence; their in-memory
+/// "present" bit is not collected here).
+void send_presence(const api::context& ctx, std::weak_ptr<cable_connection> weak,
+                   std::string identifier, int64_t account_id) {
+  api::query(
+    ctx,
+    persistence::make_statement(
+      "SELECT coalesce(json_object_agg(user_id::text, CASE availability WHEN 0 THEN 'online' "
+      "WHEN 2 THEN 'busy' ELSE 'offline' END), '{}')::text AS users FROM account_users WHERE "
+      "account_id = $1",
+      {std::to_string(account_id)}),
+    [weak, identifier, account_id](persistence::result_set& rs) {
+      if (auto conn = weak.lock()) {
+        json data = {{"account_id", account_id},
+                     {"users", json::parse(rs.field(0, "users").text, nullptr, false)},
+                     {"contacts", json::object()}};
+        conn->send(rt::message_frame(identifier, "presence.update", data.dump()));
+      }
+      return api::deferred();
+    },
+    [](http_response) {});
+}
+
 } // namespace
 
 void cable_hub::add(subscription sub) {
@@ -144,15 +168,20 @@ std::shared_ptr<cable_handler> make_cable_handler(const api::context& ctx,
     auto room = rt::parse_room(cmd->identifier);
     if (cmd->command == "message") {
       // perform('update_presence'): refresh the agent's presence (operator actor).
-      if (cmd->action == "update_presence" && room && room->user_id != 0)
+      if (cmd->action == "update_presence" && room && room->user_id != 0) {
+        auto identifier = cmd->identifier;
         ask(
           *ctx.sys, ctx.registry, timeout,
-          [ctx, account = room->account_id](actors::operator_actor& op) {
+          [ctx, account = room->account_id, weak, identifier](actors::operator_actor& op) {
             ask(
-              *ctx.sys, op, timeout, [](actors::operator_view&) {}, [](caf::error&) {},
-              actors::presence_atom_v, account);
+              *ctx.sys, op, timeout,
+              [ctx, account, weak, identifier](actors::operator_view&) {
+                send_presence(ctx, weak, identifier, account);
+              },
+              [](caf::error&) {}, actors::presence_atom_v, account);
           },
           [](caf::error&) {}, actors::operator_atom_v, room->user_id);
+      }
       return;
     }
     auto identifier = cmd->identifier;
@@ -179,7 +208,7 @@ std::shared_ptr<cable_handler> make_cable_handler(const api::context& ctx,
           "'') AS inboxes FROM users u JOIN account_users au ON au.user_id = u.id AND "
           "au.account_id = $3 WHERE u.pubsub_token = $1 AND u.id = $2",
           {room->pubsub_token, std::to_string(room->user_id), std::to_string(room->account_id)}),
-        [ctx, room = *room, confirm, reject](persistence::result_set& rs) {
+        [ctx, room = *room, confirm, reject, weak, identifier](persistence::result_set& rs) {
           if (rs.rows.empty()) {
             reject();
             return api::deferred();
@@ -197,13 +226,17 @@ std::shared_ptr<cable_handler> make_cable_handler(const api::context& ctx,
             start = end + 1;
           }
           confirm(who);
-          // Subscribing counts as presence (BEHAVIOUR.md §10).
+          // Subscribing counts as presence (BEHAVIOUR.md §10); the subscriber then gets the
+          // account's presence.
           ask(
             *ctx.sys, ctx.registry, timeout,
-            [ctx, account = room.account_id](actors::operator_actor& op) {
+            [ctx, account = room.account_id, weak, identifier](actors::operator_actor& op) {
               ask(
-                *ctx.sys, op, timeout, [](actors::operator_view&) {}, [](caf::error&) {},
-                actors::presence_atom_v, account);
+                *ctx.sys, op, timeout,
+                [ctx, account, weak, identifier](actors::operator_view&) {
+                  send_presence(ctx, weak, identifier, account);
+                },
+                [](caf::error&) {}, actors::presence_atom_v, account);
             },
             [](caf::error&) {}, actors::operator_atom_v, room.user_id);
           return api::deferred();

@@ -115,7 +115,8 @@ const has = (key, event, pred = () => true) =>
 const settled = () =>
   has("member", "conversation.status_changed") &&
   has("admin", "conversation.status_changed") &&
-  has("contact", "conversation.status_changed");
+  has("contact", "conversation.status_changed") &&
+  has("admin", "presence.update");
 while (!settled()) await new Promise((r) => setTimeout(r, 20));
 
 for (const key of ["admin", "member"]) {
@@ -129,8 +130,18 @@ for (const key of ["admin", "member"]) {
   assert.equal(msg.account_id, account.id);
 }
 console.log("ok   the member and the administrator receive the inbox's events");
-assert.equal(received.outsider.length, 0, "the non-member receives nothing");
-console.log("ok   a non-member receives nothing");
+assert.deepEqual(
+  received.outsider.filter((m) => m.event !== "presence.update"),
+  [],
+  "the non-member receives nothing of the inbox",
+);
+console.log("ok   a non-member receives nothing of the inbox");
+const presence = received.admin.find((m) => m.event === "presence.update");
+assert.ok(presence, "presence.update after subscribing");
+assert.equal(presence.data.account_id, account.id);
+assert.equal(presence.data.users[String(users.member.id)], "online");
+assert.ok(!received.contact.some((m) => m.event === "presence.update"));
+console.log("ok   presence.update to agents after subscribing");
 assert.ok(has("contact", "message.created", (d) => d.content === "hi Jane"));
 assert.ok(!has("contact", "message.created", (d) => d.content === "internal"));
 assert.ok(!has("contact", "assignee.changed"));
