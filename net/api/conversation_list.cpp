@@ -280,11 +280,21 @@ void add_conversation_list_routes(router& routes, const context& ctx) {
         on_error);
       query(
         ctx, page_query(who, p),
-        [finish](result_set& rs) {
-          json payload = json::array();
-          for (size_t i = 0; i < rs.rows.size(); ++i)
-            payload.push_back(conversation_body(rs, i));
-          finish(std::nullopt, std::move(payload), std::nullopt);
+        [ctx, finish, on_error](result_set& rs) {
+          std::vector<json> page;
+          std::vector<int64_t> ids;
+          for (size_t i = 0; i < rs.rows.size(); ++i) {
+            page.push_back(conversation_body(rs, i));
+            ids.push_back(std::stoll(rs.field(i, "id").text));
+          }
+          query(
+            ctx, last_messages_query(ids),
+            [finish, page, ids](result_set& last) mutable {
+              set_last_messages(page, ids, last);
+              finish(std::nullopt, json(std::move(page)), std::nullopt);
+              return deferred();
+            },
+            on_error);
           return deferred();
         },
         on_error);

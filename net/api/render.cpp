@@ -66,6 +66,38 @@ json conversation_body(const persistence::result_set& rs, size_t i) {
   return j;
 }
 
+persistence::statement last_messages_query(const std::vector<int64_t>& conversation_ids) {
+  // Per conversation its last message of any kind and its last non-activity message.
+  std::string sql = "SELECT 'last' AS kind, x.id AS conv, lm.* FROM unnest($1::int[]) x(id) "
+                    "CROSS JOIN LATERAL (SELECT " MESSENGER_MESSAGE_COLUMNS
+                    " FROM messages m WHERE m.conversation_id = x.id ORDER BY m.id DESC LIMIT 1) "
+                    "lm UNION ALL SELECT 'non_activity', x.id, ln.* FROM unnest($1::int[]) x(id) "
+                    "CROSS JOIN LATERAL (SELECT " MESSENGER_MESSAGE_COLUMNS
+                    " FROM messages m WHERE m.conversation_id = x.id AND m.message_type <> 2 "
+                    "ORDER BY m.id DESC LIMIT 1) ln";
+  return persistence::make_statement(std::move(sql), {id_array(conversation_ids)});
+}
+
+void set_last_messages(std::vector<json>& conversations, const std::vector<int64_t>& ids,
+                       const persistence::result_set& rs) {
+  for (auto& c : conversations) {
+    c["messages"] = json::array();
+    c["last_non_activity_message"] = nullptr;
+  }
+  for (size_t i = 0; i < rs.rows.size(); ++i) {
+    auto conv = std::stoll(rs.field(i, "conv").text);
+    for (size_t k = 0; k < ids.size(); ++k) {
+      if (ids[k] != conv)
+        continue;
+      auto display = conversations[k].value("id", int64_t{0});
+      if (rs.field(i, "kind").text == "last")
+        conversations[k]["messages"] = json::array({message_body(rs, i, display)});
+      else
+        conversations[k]["last_non_activity_message"] = message_body(rs, i, display);
+    }
+  }
+}
+
 void respond_conversation(const context& ctx, const actors::conversation_row& row,
                           responder respond) {
   auto body = conversation_body(row);
@@ -77,12 +109,20 @@ void respond_conversation(const context& ctx, const actors::conversation_row& ro
     persistence::make_statement(sql,
                                 {std::to_string(row.contact_id), std::to_string(row.assignee_id),
                                  std::to_string(row.account_id)}),
-    [body](persistence::result_set& rs) mutable {
+    [ctx, body, id = row.id, respond](persistence::result_set& rs) mutable {
       if (!rs.rows.empty())
         set_meta(body, rs.field(0, "sender_json").text, rs.field(0, "assignee_json").text);
-      return http_response::json(200, body.dump());
+      query(
+        ctx, last_messages_query({id}),
+        [body, id](persistence::result_set& last) {
+          std::vector<json> one{body};
+          set_last_messages(one, {id}, last);
+          return http_response::json(200, one[0].dump());
+        },
+        respond);
+      return deferred();
     },
-    std::move(respond));
+    pass_on(respond));
 }
 
 const char* const conversation_list_columns

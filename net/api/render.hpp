@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace messenger::net::api {
 
@@ -18,7 +19,16 @@ std::string iso8601(int64_t micros);
 /// seconds (0 when null), snoozed_until as ISO-8601 or null, meta with sender/assignee ids.
 nlohmann::json conversation_body(const actors::conversation_row& row);
 
-/// Answers 200 with the conversation JSON of `row` after reading its sender and assignee.
+/// The last message and the last non-activity message of each conversation (database ids).
+persistence::statement last_messages_query(const std::vector<int64_t>& conversation_ids);
+
+/// Sets `messages` ([last message] or []) and `last_non_activity_message` (or null) on the
+/// conversations (parallel to `ids`) from the rows of `last_messages_query`.
+void set_last_messages(std::vector<nlohmann::json>& conversations, const std::vector<int64_t>& ids,
+                       const persistence::result_set& rs);
+
+/// Answers 200 with the conversation JSON of `row` after reading its sender, assignee and
+/// last messages.
 void respond_conversation(const context& ctx, const actors::conversation_row& row,
                           responder respond);
 

@@ -93,6 +93,30 @@ CAF_TEST(wrongly typed bodies are answered with 422 and write nothing) {
   CAF_CHECK_EQUAL(list["payload"].size(), 0u);
 }
 
+CAF_TEST(conversations carry their last messages) {
+  auto empty = call("GET", conv_path, nullptr, admin);
+  CAF_CHECK_EQUAL(empty["messages"].size(), 0u);
+  CAF_CHECK(empty["last_non_activity_message"].is_null());
+  post("question", "incoming");
+  post("answer");
+  call("POST", conv_path + "/toggle_status", {{"status", "resolved"}}, admin);
+  // The activity message ("Conversation was marked resolved by Ada") is written by the
+  // activity listener after the answer: wait for it (bounded).
+  json shown;
+  for (int i = 0; i < 2000; ++i) {
+    shown = call("GET", conv_path, nullptr, admin);
+    if (shown["messages"].size() == 1 && shown["messages"][0]["message_type"] == 2)
+      break;
+  }
+  CAF_REQUIRE_EQUAL(shown["messages"].size(), 1u);
+  CAF_CHECK_EQUAL(shown["messages"][0]["message_type"], 2);
+  CAF_CHECK_EQUAL(shown["last_non_activity_message"]["content"], "answer");
+  auto list = call("GET", "/api/v1/accounts/1/conversations?status=all", nullptr, admin);
+  auto first = list["data"]["payload"][0];
+  CAF_CHECK_EQUAL(first["last_non_activity_message"]["content"], "answer");
+  CAF_CHECK_EQUAL(first["messages"].size(), 1u);
+}
+
 CAF_TEST(multipart messages as chatwoot clients send them) {
   auto multipart = [&](const std::string& parts) {
     return test::http_call(
