@@ -118,6 +118,7 @@ expected<uint16_t> node::start() {
     st.dispatcher,
     net::api::make_edge_caches(std::chrono::milliseconds{st.cfg.edge_cache_ms})};
   st.cable_hub = std::make_shared<net::cable_hub>();
+  st.cable_hub->set_replay_capacity(st.cfg.sse_replay_events);
   st.cable = net::spawn_cable_listener(*st.sys, st.cable_hub);
   caf::anon_send(st.dispatcher, actors::subscribe_atom_v, st.cable);
 

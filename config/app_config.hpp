@@ -31,6 +31,8 @@ struct app_config {
   uint32_t presence_duration_s = 20;
   uint32_t rate_limit_per_ip = 3000;
   uint32_t rate_limit_per_token = 3000;
+  /// Events kept per account for SSE `Last-Event-ID` resume.
+  uint32_t sse_replay_events = 1000;
   /// An idle conversation/inbox/operator actor passivates after this many seconds.
   uint32_t entity_idle_s = 600;
   /// First webhook retry after this many milliseconds (then doubling); not in the

@@ -170,3 +170,30 @@ CAF_TEST(the stream needs a token and follows the recipient rules) {
 }
 
 CAF_TEST_FIXTURE_SCOPE_END()
+
+namespace {
+
+struct small_window : test::api_node {
+  small_window() : test::api_node([](config::app_config& cfg) { cfg.sse_replay_events = 3; }) {}
+};
+
+} // namespace
+
+CAF_TEST_FIXTURE_SCOPE(event_window_tests, small_window)
+
+CAF_TEST(an id older than the window starts with resync) {
+  auto inbox = make_inbox("Support")["id"].get<int64_t>();
+  for (int i = 0; i < 5; ++i)
+    make_contact("C" + std::to_string(i), "c" + std::to_string(i) + "@example.com", inbox);
+  sse_client resumed{port, "/api/v1/accounts/1/events",
+                     "api_access_token: " + admin + "\r\nLast-Event-ID: 1\r\n"};
+  CAF_CHECK(resumed.head().find("200") != std::string::npos);
+  auto first = resumed.next();
+  CAF_CHECK_EQUAL(first.event, "resync");
+  call("POST", "/api/v1/accounts/1/contacts", {{"name", "Late"}, {"email", "late@example.com"}},
+       admin);
+  auto live = resumed.next("contact.created");
+  CAF_CHECK_EQUAL(live.data["email"], "late@example.com");
+}
+
+CAF_TEST_FIXTURE_SCOPE_END()
