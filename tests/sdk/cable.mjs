@@ -62,8 +62,15 @@ await api("POST", `${A}/inbox_members`, admin, { inbox_id: inbox.id, user_ids: [
 const pub = `/public/api/v1/inboxes/${inbox.inbox_identifier}`;
 const contact = await api("POST", `${pub}/contacts`, null, { name: "Jane" });
 
-// Four subscribers.
+// Four subscribers; `waitFor(predicate)` resolves once what they received satisfies it.
 const received = { admin: [], member: [], outsider: [], contact: [] };
+const waiters = [];
+function notify() {
+  for (const w of waiters.splice(0)) if (w.predicate()) w.resolve();
+  else waiters.push(w);
+}
+const waitFor = (predicate) =>
+  predicate() ? Promise.resolve() : new Promise((resolve) => waiters.push({ predicate, resolve }));
 function subscribe(key, params) {
   return new Promise((resolve, reject) => {
     const consumer = ActionCable.createConsumer(cableUrl);
@@ -72,7 +79,10 @@ function subscribe(key, params) {
       {
         connected: () => resolve(consumer),
         rejected: () => reject(new Error(`${key} rejected`)),
-        received: (data) => received[key].push(data),
+        received: (data) => {
+          received[key].push(data);
+          notify();
+        },
       },
     );
   });
@@ -117,7 +127,7 @@ const settled = () =>
   has("admin", "conversation.status_changed") &&
   has("contact", "conversation.status_changed") &&
   has("admin", "presence.update");
-while (!settled()) await new Promise((r) => setTimeout(r, 20));
+await waitFor(settled);
 
 for (const key of ["admin", "member"]) {
   assert.ok(has(key, "conversation.created"), `${key}: conversation.created`);
