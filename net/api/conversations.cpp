@@ -210,6 +210,18 @@ void create_message(const context& ctx, int64_t inbox_id, int64_t conversation_i
     pass_on(respond));
 }
 
+std::optional<std::string> message_content(const json& body, const responder& respond) {
+  auto c = body.find("content");
+  if (c == body.end() || c->is_null())
+    return std::string{};
+  // Rails coerces scalars to the text column; objects and arrays are not content.
+  if (c->is_object() || c->is_array()) {
+    respond(http_response::error(422, "Validation failed: content must be text"));
+    return std::nullopt;
+  }
+  return c->is_string() ? c->get<std::string>() : c->dump();
+}
+
 void add_conversation_routes(router& routes, const context& ctx) {
   auto row_reply = [ctx](responder respond) {
     return
@@ -494,12 +506,10 @@ void add_conversation_routes(router& routes, const context& ctx) {
     if (!body)
       return;
     domain::message_input in;
-    if (auto c = body->find("content"); c != body->end() && !c->is_null()) {
-      // Rails coerces scalars to the text column; objects and arrays are not content.
-      if (c->is_object() || c->is_array())
-        return respond(http_response::error(422, "Validation failed: content must be text"));
-      in.content = c->is_string() ? c->get<std::string>() : c->dump();
-    }
+    auto content = message_content(*body, respond);
+    if (!content)
+      return;
+    in.content = *content;
     if (body->contains("message_type") && (*body)["message_type"].is_string())
       in.message_type = (*body)["message_type"].get<std::string>();
     if (body->contains("content_type") && (*body)["content_type"].is_string())

@@ -7,6 +7,8 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
+#include <string>
 
 namespace messenger::net::api {
 
@@ -15,6 +17,10 @@ namespace messenger::net::api {
 /// labels, assignments, and its messages (list with before/after, create). Every write goes
 /// through the conversation actor and is answered after its commit.
 void add_conversation_routes(router& routes, const context& ctx);
+
+/// A message body's `content` as text ("" when absent; numbers as Rails coerces them);
+/// objects and arrays are answered with 422 and give nothing.
+std::optional<std::string> message_content(const nlohmann::json& body, const responder& respond);
 
 /// Creates a message through the conversation actor and answers it (message JSON passed
 /// through `shape` when given). A source_id or echo_id the inbox already holds answers the

@@ -1,6 +1,7 @@
 #include "net/api/public_api.hpp"
 
 #include "actors/event_data.hpp"
+#include "domain/message_validation.hpp"
 #include "domain/types.hpp"
 #include "net/actor_bridge.hpp"
 #include "net/api/contacts.hpp"
@@ -534,15 +535,16 @@ void add_public_routes(router& routes, const context& ctx) {
     auto body = body_of(req, respond);
     if (!body)
       return;
-    std::string content;
-    if (auto c = body->find("content"); c != body->end() && !c->is_null()) {
-      if (c->is_object() || c->is_array())
-        return respond(http_response::error(422, "Validation failed: content must be text"));
-      content = c->is_string() ? c->get<std::string>() : c->dump();
-    }
-    if (content.size() > 150000)
-      return respond(http_response::error(
-        422, "Validation failed: Content is too long (maximum is 150000 characters)"));
+    auto text = message_content(*body, respond);
+    if (!text)
+      return;
+    domain::message_input in;
+    in.content = *text;
+    in.message_type = "incoming";
+    auto valid = domain::validate_message(in);
+    if (!valid)
+      return respond(http_response::error(422, "Validation failed: " + valid.error().detail));
+    auto content = valid->content;
     auto echo_id = string_field(*body, "echo_id").value_or("");
     with_conversation(
       ctx, req, respond,
