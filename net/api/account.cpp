@@ -24,14 +24,6 @@ using persistence::write_result;
 using opt_text = std::optional<std::string>;
 constexpr auto timeout = std::chrono::seconds{30};
 
-http_response not_found() {
-  return http_response::error(404, "Resource could not be found");
-}
-
-http_response not_admin() {
-  return http_response::error(401, "You are not authorized to do this action");
-}
-
 /// Every row's column `j` (JSON text) as an array, optionally wrapped as {"<key>": [...]}.
 http_response rows_json(const result_set& rs, const char* wrap = nullptr) {
   std::string out = "[";

@@ -65,10 +65,6 @@ void publish_contact(const context& ctx, const char* name, int64_t account_id, j
   publish(ctx, std::move(ev));
 }
 
-http_response not_found() {
-  return http_response::error(404, "Resource could not be found");
-}
-
 /// Runs `next` with the caller and the contact id of the path.
 void with_contact(const context& ctx, const http_request& req, const responder& respond,
                   std::function<void(caller, int64_t)> next) {

@@ -56,6 +56,14 @@ http_response error_response(const caf::error& err) {
   return http_response::error(500, "Internal server error");
 }
 
+http_response not_found() {
+  return http_response::error(404, "Resource could not be found");
+}
+
+http_response not_admin() {
+  return http_response::error(401, "You are not authorized to do this action");
+}
+
 http_response deferred() {
   http_response res;
   res.status = 0;

@@ -35,6 +35,12 @@ struct context {
 /// errc / caf::error -> HTTP status + Chatwoot's {"error": ...} body.
 http_response error_response(const caf::error& err);
 
+/// 404 {"error":"Resource could not be found"} (unknown and foreign ids alike).
+http_response not_found();
+
+/// 401 {"error":"You are not authorized to do this action"} (Pundit's denial).
+http_response not_admin();
+
 /// The answer of an `ok` callback that handed the request on (it responds later itself):
 /// status 0, which `pass_on` filters out.
 http_response deferred();

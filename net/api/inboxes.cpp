@@ -60,10 +60,6 @@ constexpr const char* members_sql
     "JOIN account_users au ON au.user_id = u.id AND au.account_id = $1 WHERE m.inbox_id = $2 "
     "ORDER BY m.id";
 
-http_response not_admin() {
-  return http_response::error(401, "You are not authorized to do this action");
-}
-
 } // namespace
 
 void notify_members(const context& ctx, int64_t account_id, int64_t inbox_id,

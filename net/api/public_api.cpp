@@ -23,10 +23,6 @@ using persistence::write_result;
 using opt_text = std::optional<std::string>;
 constexpr auto timeout = std::chrono::seconds{30};
 
-http_response not_found() {
-  return http_response::error(404, "Resource could not be found");
-}
-
 /// An API-channel inbox addressed by `:inbox_identifier`.
 struct public_inbox {
   int64_t id = 0;
