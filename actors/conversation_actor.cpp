@@ -334,11 +334,10 @@ conversation_actor::behavior_type conversation(pointer self, conversation_row in
                auto& x = self->state;
                auto row = x.row;
                auto by = cmd.by;
-               publish(self, make_event(self, "message.created", message_json(msg, row.display_id),
-                                        by, msg.id));
+               auto data = message_event_json(msg, row, domain::unread_count(x.conv));
+               publish(self, make_event(self, "message.created", data, by, msg.id));
                if (fx.first_reply)
-                 publish(self, make_event(self, "first.reply.created",
-                                          message_json(msg, row.display_id), by, msg.id));
+                 publish(self, make_event(self, "first.reply.created", data, by, msg.id));
                if (fx.reply_waiting_since)
                  publish(self, make_event(self, "reply.created", message_json(msg, row.display_id),
                                           by, msg.id));

@@ -21,6 +21,30 @@ nlohmann::json object_or_empty(const std::string& text) {
   return doc.is_object() ? doc : nlohmann::json::object();
 }
 
+nlohmann::json message_object(const message_row& msg, int64_t display_id) {
+  nlohmann::json j;
+  j["id"] = msg.id;
+  j["content"] = msg.content;
+  j["account_id"] = msg.account_id;
+  j["inbox_id"] = msg.inbox_id;
+  j["conversation_id"] = display_id;
+  j["message_type"] = msg.message_type;
+  j["content_type"] = std::string{domain::content_type_name(msg.content_type)};
+  j["content_attributes"] = object_or_empty(msg.content_attributes);
+  j["additional_attributes"] = object_or_empty(msg.additional_attributes);
+  j["private"] = msg.is_private;
+  j["status"] = std::string{domain::to_string(static_cast<domain::message_status>(msg.status))};
+  j["source_id"] = msg.source_id.empty() ? nlohmann::json(nullptr) : nlohmann::json(msg.source_id);
+  if (!msg.echo_id.empty())
+    j["echo_id"] = msg.echo_id;
+  j["sender_type"]
+    = msg.sender_type.empty() ? nlohmann::json(nullptr) : nlohmann::json(msg.sender_type);
+  j["sender_id"] = id_or_null(msg.sender_id);
+  j["created_at"] = msg.created_at / 1000000;
+  j["sentiment"] = nlohmann::json::object();
+  return j;
+}
+
 } // namespace
 
 std::string conversation_json(const conversation_row& row, int unread_count,
@@ -56,26 +80,15 @@ std::string conversation_json(const conversation_row& row, int unread_count,
 }
 
 std::string message_json(const message_row& msg, int64_t display_id) {
-  nlohmann::json j;
-  j["id"] = msg.id;
-  j["content"] = msg.content;
-  j["account_id"] = msg.account_id;
-  j["inbox_id"] = msg.inbox_id;
-  j["conversation_id"] = display_id;
-  j["message_type"] = msg.message_type;
-  j["content_type"] = std::string{domain::content_type_name(msg.content_type)};
-  j["content_attributes"] = object_or_empty(msg.content_attributes);
-  j["additional_attributes"] = object_or_empty(msg.additional_attributes);
-  j["private"] = msg.is_private;
-  j["status"] = std::string{domain::to_string(static_cast<domain::message_status>(msg.status))};
-  j["source_id"] = msg.source_id.empty() ? nlohmann::json(nullptr) : nlohmann::json(msg.source_id);
-  if (!msg.echo_id.empty())
-    j["echo_id"] = msg.echo_id;
-  j["sender_type"]
-    = msg.sender_type.empty() ? nlohmann::json(nullptr) : nlohmann::json(msg.sender_type);
-  j["sender_id"] = id_or_null(msg.sender_id);
-  j["created_at"] = msg.created_at / 1000000;
-  j["sentiment"] = nlohmann::json::object();
+  return message_object(msg, display_id).dump();
+}
+
+std::string message_event_json(const message_row& msg, const conversation_row& row,
+                               int unread_count) {
+  auto j = message_object(msg, row.display_id);
+  j["conversation"] = {{"assignee_id", id_or_null(row.assignee_id)},
+                       {"unread_count", unread_count},
+                       {"last_activity_at", epoch(row.last_activity_at)}};
   return j.dump();
 }
 

@@ -18,7 +18,8 @@ constexpr auto timeout = std::chrono::seconds{30};
 struct account_presence {
   domain::agent_presence presence;
   std::vector<int64_t> inboxes;
-  bool eligible = false; ///< last value told to the inboxes
+  bool eligible = false;                                       ///< last value told to the inboxes
+  domain::availability status = domain::availability::offline; ///< last value published
 };
 
 struct operator_state {
@@ -42,13 +43,33 @@ domain::duration fresh_for(pointer self) {
   return std::chrono::duration_cast<domain::duration>(self->state.ctx.options.presence_duration);
 }
 
-/// Tells the account's inboxes when this agent's eligibility changed.
+/// Publishes `presence.changed` when the agent's status in the account changed (realtime
+/// pushes the account's presence to its agents: availability changes, arrival, expiry).
+void publish_status(pointer self, int64_t account_id, account_presence& acc) {
+  auto status = acc.presence.status(now_of(self), fresh_for(self));
+  if (status == acc.status)
+    return;
+  acc.status = status;
+  domain_event ev;
+  ev.name = "presence.changed";
+  ev.account_id = account_id;
+  ev.at = domain::to_micros(now_of(self));
+  ev.data = std::string{R"({"user_id":)"} + std::to_string(self->state.row.user_id)
+            + R"(,"status":")" + std::string{domain::to_string(status)} + "\"}";
+  ev.by.type = "User";
+  ev.by.id = self->state.row.user_id;
+  self->send(self->state.ctx.dispatcher, publish_atom_v, std::move(ev));
+}
+
+/// Tells the account's inboxes when this agent's eligibility changed, and realtime when
+/// its status did.
 void recompute(pointer self, int64_t account_id) {
   auto& st = self->state;
   auto it = st.accounts.find(account_id);
   if (it == st.accounts.end())
     return;
   auto& acc = it->second;
+  publish_status(self, account_id, acc);
   bool eligible = acc.presence.eligible(now_of(self), fresh_for(self));
   if (eligible == acc.eligible)
     return;
@@ -109,6 +130,7 @@ operator_actor::behavior_type operator_fn(pointer self, operator_row row, entity
     entry.presence.auto_offline = acc.auto_offline;
     entry.inboxes = acc.inboxes;
     entry.eligible = entry.presence.eligible(now_of(self), fresh_for(self));
+    entry.status = entry.presence.status(now_of(self), fresh_for(self));
   }
   st.last_used = self->clock().now();
   arm_idle(self);

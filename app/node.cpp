@@ -119,7 +119,8 @@ expected<uint16_t> node::start() {
     net::api::make_edge_caches(std::chrono::milliseconds{st.cfg.edge_cache_ms})};
   st.cable_hub = std::make_shared<net::cable_hub>();
   st.cable_hub->set_replay_capacity(st.cfg.sse_replay_events);
-  st.cable = net::spawn_cable_listener(*st.sys, st.cable_hub);
+  st.cable = net::spawn_cable_listener(api, st.cable_hub,
+                                       std::chrono::milliseconds{st.cfg.presence_push_ms});
   caf::anon_send(st.dispatcher, actors::subscribe_atom_v, st.cable);
 
   net::server_options sopts;
@@ -128,6 +129,7 @@ expected<uint16_t> node::start() {
   sopts.throttle
     = {st.cfg.rate_limit_per_ip, st.cfg.rate_limit_per_token, st.cfg.rate_limit_allowed_ips};
   sopts.cable = net::make_cable_handler(api, st.cable_hub);
+  sopts.cable_queue_limit = st.cfg.cable_queue_limit;
   sopts.sse = net::make_sse_handler(api, st.cable_hub);
   st.server = std::make_unique<net::http_server>(st.routes, sopts);
   auto port = st.server->listen();

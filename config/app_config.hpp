@@ -33,6 +33,10 @@ struct app_config {
   uint32_t rate_limit_per_token = 3000;
   /// Events kept per account for SSE `Last-Event-ID` resume.
   uint32_t sse_replay_events = 1000;
+  /// Frames a /cable or SSE connection may have queued before it is closed as too slow.
+  uint32_t cable_queue_limit = 4096;
+  /// Presence changes are pushed to an account's agents at most this often (milliseconds).
+  uint32_t presence_push_ms = 1000;
   /// An idle conversation/inbox/operator actor passivates after this many seconds.
   uint32_t entity_idle_s = 600;
   /// First webhook retry after this many milliseconds (then doubling); not in the

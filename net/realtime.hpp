@@ -7,6 +7,9 @@
 
 #include <caf/fwd.hpp>
 
+#include <nlohmann/json_fwd.hpp>
+
+#include <chrono>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -35,6 +38,8 @@ public:
 
   /// Sends `ev` to every subscription that may receive it; returns how many frames went out.
   size_t publish(const actors::domain_event& ev);
+  /// The same with the event's data already parsed (and completed to Chatwoot's push data).
+  size_t publish(const actors::domain_event& ev, nlohmann::json data);
 
   size_t size() const;
 
@@ -48,6 +53,17 @@ public:
   /// Events kept per account for `Last-Event-ID` (default 1,000).
   void set_replay_capacity(size_t events) { replay_capacity_ = events; }
 
+  /// Notes an agent's new status (from its operator actor's `presence.changed`); true when
+  /// the account had no push pending, i.e. the caller schedules one.
+  bool note_presence(int64_t account_id, int64_t user_id, std::string status);
+  /// The account's pending push is being sent: later changes schedule another.
+  void presence_flushed(int64_t account_id);
+  /// The statuses operator actors published for the account.
+  std::unordered_map<int64_t, std::string> presence_of(int64_t account_id) const;
+  /// Sends an unnumbered event (presence) to every agent subscription and agent SSE stream
+  /// of the account; returns how many frames went out.
+  size_t send_to_agents(int64_t account_id, const std::string& name, const std::string& data);
+
 private:
   struct stream {
     std::weak_ptr<sse_connection> connection;
@@ -60,10 +76,13 @@ private:
   std::vector<stream> streams_;
   std::unordered_map<int64_t, domain::realtime::replay_buffer> buffers_;
   size_t replay_capacity_ = 1000;
+  std::unordered_map<int64_t, std::unordered_map<int64_t, std::string>> presence_;
+  std::unordered_map<int64_t, bool> presence_pending_;
 };
 
-/// The event facts the rules need, read from a published event.
+/// The event facts the rules need, read from a published event (and its parsed data).
 domain::realtime::event_facts facts_of(const actors::domain_event& ev);
+domain::realtime::event_facts facts_of(const actors::domain_event& ev, const nlohmann::json& data);
 
 /// The /cable handler: welcome on open, subscribe/unsubscribe (the pubsub_token checked
 /// against PostgreSQL: a user of the account, or a contact inbox), update_presence.
@@ -75,7 +94,9 @@ std::shared_ptr<cable_handler> make_cable_handler(const api::context& ctx,
 std::shared_ptr<sse_handler> make_sse_handler(const api::context& ctx,
                                               std::shared_ptr<cable_hub> hub);
 
-/// A dispatcher listener that feeds the hub.
-actors::listener_actor spawn_cable_listener(caf::actor_system& sys, std::shared_ptr<cable_hub> hub);
+/// A dispatcher listener that feeds the hub. `presence.changed` events are coalesced per
+/// account for `presence_delay`, then the account's presence goes to its agents.
+actors::listener_actor spawn_cable_listener(const api::context& ctx, std::shared_ptr<cable_hub> hub,
+                                            std::chrono::milliseconds presence_delay);
 
 } // namespace messenger::net

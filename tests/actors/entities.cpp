@@ -305,6 +305,28 @@ CAF_TEST(presence expires after the presence duration) {
   advance(1s);
   CAF_CHECK_EQUAL(status_of(100), "offline");
   CAF_CHECK(ask<inbox_view>(in, inspect_atom_v).eligible.empty());
+  // Arrival and expiry were published for realtime, once each, in order.
+  std::vector<std::string> changes;
+  for (const auto& ev : *events)
+    if (ev.name == "presence.changed") {
+      CAF_CHECK_EQUAL(ev.account_id, account);
+      changes.push_back(ev.data);
+    }
+  CAF_CHECK_EQUAL(changes, (std::vector<std::string>{R"({"user_id":100,"status":"online"})",
+                                                     R"({"user_id":100,"status":"offline"})"}));
+}
+
+CAF_TEST(availability changes are published once per change) {
+  start();
+  ask<operator_view>(op(100), availability_atom_v, account, uint8_t{2}, false);
+  ask<operator_view>(op(100), availability_atom_v, account, uint8_t{2}, false);
+  ask<operator_view>(op(100), availability_atom_v, account, uint8_t{0}, false);
+  std::vector<std::string> changes;
+  for (const auto& ev : *events)
+    if (ev.name == "presence.changed")
+      changes.push_back(ev.data);
+  CAF_CHECK_EQUAL(changes, (std::vector<std::string>{R"({"user_id":100,"status":"busy"})",
+                                                     R"({"user_id":100,"status":"online"})"}));
 }
 
 CAF_TEST(auto assignment follows the ring across member changes) {

@@ -118,6 +118,8 @@ await api("POST", `${pub}/contacts/${contact.source_id}/conversations/${conversa
 });
 await api("POST", `${C}/messages`, admin, { content: "hi Jane" });
 await api("POST", `${C}/messages`, admin, { content: "internal", private: true });
+await api("POST", `${C}/assignments`, admin, { assignee_id: users.member.id });
+await api("POST", `${C}/toggle_typing_status`, admin, { typing_status: "on" });
 await api("POST", `${C}/toggle_status`, admin, { status: "resolved" });
 
 const has = (key, event, pred = () => true) =>
@@ -126,7 +128,7 @@ const settled = () =>
   has("member", "conversation.status_changed") &&
   has("admin", "conversation.status_changed") &&
   has("contact", "conversation.status_changed") &&
-  has("admin", "presence.update");
+  has("admin", "presence.update", (d) => d.users[String(users.member.id)] === "online");
 await waitFor(settled);
 
 for (const key of ["admin", "member"]) {
@@ -149,9 +151,53 @@ console.log("ok   a non-member receives nothing of the inbox");
 const presence = received.admin.find((m) => m.event === "presence.update");
 assert.ok(presence, "presence.update after subscribing");
 assert.equal(presence.data.account_id, account.id);
-assert.equal(presence.data.users[String(users.member.id)], "online");
+assert.equal(presence.data.users[String(users.admin.id)], "online");
 assert.ok(!received.contact.some((m) => m.event === "presence.update"));
-console.log("ok   presence.update to agents after subscribing");
+console.log("ok   presence.update to the subscriber after subscribing");
+// The member's arrival reached the administrator, who subscribed before it.
+assert.ok(has("admin", "presence.update", (d) => d.users[String(users.member.id)] === "online"));
+// An availability change is pushed to the account's agents, the outsider included.
+await api("POST", "/api/v1/profile/availability", users.member.access_token, {
+  profile: { availability: "busy", account_id: account.id },
+});
+const busy = (d) => d.users[String(users.member.id)] === "busy";
+await waitFor(() => has("admin", "presence.update", busy) && has("outsider", "presence.update", busy));
+console.log("ok   presence changes are pushed to the account's agents");
+
+// Chatwoot's push_event_data shapes.
+const pick = (key, event, pred = () => true) =>
+  received[key].find((m) => m.event === event && pred(m.data)).data;
+const incoming = pick("member", "message.created", (d) => d.content === "hello?");
+assert.equal(incoming.sender.type, "contact");
+assert.equal(incoming.sender.name, "Jane");
+assert.equal(incoming.conversation.contact_inbox.source_id, contact.source_id);
+assert.equal(typeof incoming.conversation.unread_count, "number");
+const outgoing = pick("contact", "message.created", (d) => d.content === "hi Jane");
+assert.equal(outgoing.sender.type, "user");
+assert.equal(outgoing.sender.id, users.admin.id);
+assert.equal(outgoing.message_type, 1);
+const created = pick("admin", "conversation.created");
+assert.equal(created.id, conversation.id);
+assert.equal(created.meta.sender.name, "Jane");
+assert.equal(created.meta.assignee, null);
+assert.equal(created.contact_inbox.source_id, contact.source_id);
+assert.equal(created.channel, "Channel::Api");
+assert.equal(created.can_reply, true);
+assert.ok(Array.isArray(created.messages));
+const assigned = pick("member", "assignee.changed");
+assert.equal(assigned.meta.assignee.id, users.member.id);
+const resolved = pick("member", "conversation.status_changed");
+assert.equal(resolved.status, "resolved");
+assert.equal(resolved.messages[0].content, "hi Jane");
+console.log("ok   message and conversation events carry Chatwoot's push data");
+
+// Typing: to everyone who may see the conversation but the typist, with the typist as `user`.
+const typing = pick("member", "conversation.typing_on");
+assert.equal(typing.user.id, users.admin.id);
+assert.equal(typing.conversation.id, conversation.id);
+assert.equal(pick("contact", "conversation.typing_on").user.type, "user");
+assert.ok(!has("admin", "conversation.typing_on"));
+console.log("ok   typing events name the typist and skip it");
 assert.ok(has("contact", "message.created", (d) => d.content === "hi Jane"));
 assert.ok(!has("contact", "message.created", (d) => d.content === "internal"));
 assert.ok(!has("contact", "assignee.changed"));
