@@ -89,7 +89,7 @@ public:
         return;
       if (self->queue_.size() >= self->opts_.cable_queue_limit) {
         log::warn("cable_queue_overflow", log::fields{}("queued", self->queue_.size()));
-        return self->close_now();
+        return self->abort_now();
       }
       self->queue_.push_back(std::move(frame));
       if (self->queue_.size() == 1)
@@ -144,9 +144,25 @@ private:
       return;
     closing_ = true;
     ping_.cancel();
-    queue_.clear();
+    // The front frame may be in an async_write: it stays until that completes.
+    if (queue_.size() > 1)
+      queue_.erase(queue_.begin() + 1, queue_.end());
     ws_.async_close(websocket::close_code::policy_error,
                     [self = shared_from_this()](beast::error_code) { self->finish(); });
+  }
+
+  /// A client that does not read: its write would never complete and a close handshake
+  /// would wait behind it, so the socket is reset at once (the kernel drops its buffers too).
+  void abort_now() {
+    if (closing_)
+      return;
+    closing_ = true;
+    ping_.cancel();
+    beast::error_code ignored;
+    auto& socket = beast::get_lowest_layer(ws_).socket();
+    socket.set_option(asio::socket_base::linger(true, 0), ignored);
+    socket.close(ignored);
+    finish();
   }
 
   void finish() {
@@ -224,6 +240,8 @@ public:
         return;
       if (self->queue_.size() >= self->opts_.cable_queue_limit) {
         log::warn("sse_queue_overflow", log::fields{}("queued", self->queue_.size()));
+        beast::error_code ignored; // reset: a client that does not read gets no FIN wait
+        self->stream_.socket().set_option(asio::socket_base::linger(true, 0), ignored);
         return self->finish();
       }
       self->enqueue(frame);

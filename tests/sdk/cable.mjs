@@ -32,7 +32,7 @@ function fail(message) {
   console.error(`FAIL ${message}`);
   process.exit(1);
 }
-const deadline = setTimeout(() => fail("timed out"), 30000);
+const deadline = setTimeout(() => fail("timed out"), 60000);
 
 // Bootstrap: an account, an administrator, a member agent and an outsider agent.
 const account = await api("POST", "/platform/api/v1/accounts", platformToken, { name: "Cable" });
@@ -202,6 +202,62 @@ assert.ok(has("contact", "message.created", (d) => d.content === "hi Jane"));
 assert.ok(!has("contact", "message.created", (d) => d.content === "internal"));
 assert.ok(!has("contact", "assignee.changed"));
 console.log("ok   the contact receives public messages only");
+
+// A client that stops reading is disconnected once its queue is full (run.sh sets
+// MESSENGER_CABLE_QUEUE_LIMIT=64); the others keep receiving everything. 400 notes of 100 KB
+// are more than the kernel's socket buffers and the queue together can hold.
+const slow = new WebSocket(cableUrl, ["actioncable-v1-json"]);
+const slowFrames = [];
+let slowClosed = null;
+slow.on("message", (raw) => {
+  slowFrames.push(JSON.parse(raw));
+  notify();
+});
+slow.on("close", (code) => {
+  slowClosed = code;
+  notify();
+});
+slow.on("error", () => {}); // the server resets the connection
+await new Promise((resolve) => slow.on("open", resolve));
+slow.send(
+  JSON.stringify({
+    command: "subscribe",
+    identifier: JSON.stringify({
+      channel: "RoomChannel",
+      pubsub_token: users.admin.pubsub_token,
+      account_id: account.id,
+      user_id: users.admin.id,
+    }),
+  }),
+);
+await waitFor(() => slowFrames.some((f) => f.type === "confirm_subscription"));
+slow._socket.pause();
+const filler = "x".repeat(100000);
+const notes = 400;
+// Spread over four conversations: one takes 200 messages a minute (the flood limit).
+const targets = [C];
+for (let i = 0; i < 3; ++i) {
+  const extra = await api("POST", `${pub}/contacts/${contact.source_id}/conversations`, null, {});
+  targets.push(`${A}/conversations/${extra.id}`);
+}
+for (let sent = 0; sent < notes; sent += 8)
+  await Promise.all(
+    Array.from({ length: 8 }, (_, k) =>
+      api("POST", `${targets[k % 4]}/messages`, admin, {
+        content: `note ${sent + k} ${filler}`,
+        private: true,
+      }),
+    ),
+  );
+const isNote = (d) => typeof d.content === "string" && d.content.startsWith("note ");
+await waitFor(() => received.member.filter((m) => m.event === "message.created" && isNote(m.data)).length === notes);
+slow._socket.resume();
+await waitFor(() => slowClosed !== null);
+const slowNotes = slowFrames.filter((f) => f.message?.event === "message.created" && isNote(f.message.data));
+assert.equal(slowClosed, 1006, "reset without a close frame");
+assert.ok(slowNotes.length < notes, `the slow client got ${slowNotes.length} of ${notes}`);
+assert.equal(received.admin.filter((m) => m.event === "message.created" && isNote(m.data)).length, notes);
+console.log(`ok   a client that does not read is disconnected (${slowNotes.length}/${notes}); the others get all`);
 
 for (const c of consumers) c.disconnect();
 clearTimeout(deadline);

@@ -33,7 +33,8 @@ fi
 psql "$MESSENGER_TEST_DATABASE_URL" -qc "CREATE DATABASE $db" >/dev/null
 MESSENGER_DATABASE_URL="$base/$db" MESSENGER_HTTP_ADDR=127.0.0.1:0 \
   MESSENGER_CLUSTER_ADDR=127.0.0.1:0 MESSENGER_PLATFORM_TOKEN="$token" \
-  MESSENGER_LOG_LEVEL=warn "$binary" >"$work/stdout" 2>"$work/stderr" &
+  MESSENGER_LOG_LEVEL=warn MESSENGER_CABLE_QUEUE_LIMIT=64 MESSENGER_PRESENCE_PUSH_MS=100 \
+  "$binary" >"$work/stdout" 2>"$work/stderr" &
 node_pid=$!
 
 url=""
