@@ -45,8 +45,11 @@ void with_presence(const api::context& ctx, const std::shared_ptr<cable_hub>& hu
         users[std::to_string(user)]
           = it != published.end() ? it->second : rs.field(i, "status").text;
       }
-      json data
-        = {{"account_id", account_id}, {"users", std::move(users)}, {"contacts", json::object()}};
+      json contacts = json::object();
+      for (auto contact : hub->online_contacts(account_id))
+        contacts[std::to_string(contact)] = "online";
+      json data = {
+        {"account_id", account_id}, {"users", std::move(users)}, {"contacts", std::move(contacts)}};
       done(data.dump());
       return api::deferred();
     },
@@ -143,6 +146,16 @@ size_t cable_hub::send_to_agents(int64_t account_id, const std::string& name,
   for (auto& open : streams)
     open->send(sse);
   return out.size() + streams.size();
+}
+
+std::vector<int64_t> cable_hub::online_contacts(int64_t account_id) const {
+  std::lock_guard<std::mutex> guard{mutex_};
+  std::vector<int64_t> out;
+  for (const auto& s : subs_)
+    if (!s.who.agent && s.who.account_id == account_id
+        && std::find(out.begin(), out.end(), s.who.contact_id) == out.end())
+      out.push_back(s.who.contact_id);
+  return out;
 }
 
 size_t cable_hub::size() const {
@@ -467,6 +480,8 @@ void conversation_keys(const json& c, const actors::domain_event& ev,
 std::vector<std::string> keys_of(const pending_push& p) {
   std::vector<std::string> keys;
   const auto& d = p.data;
+  if (p.ev.by.type == "User" && p.ev.by.id != 0)
+    keys.push_back(key_of("User", p.ev.by.id)); // `performer`
   switch (p.kind) {
     case push_kind::message: {
       auto type = d.find("sender_type");
@@ -545,9 +560,12 @@ void complete_conversation(json& c, const pending_push& p) {
   c["updated_at"] = static_cast<double>(ev.at) / 1e6;
 }
 
-/// The event's data completed to Chatwoot's push_event_data shapes.
+/// The event's data completed to Chatwoot's push_event_data shapes, with the acting agent as
+/// `performer` (Current.user: null when a contact or the system acted).
 void complete(pending_push& p) {
   auto& d = p.data;
+  d["performer"]
+    = p.ev.by.type == "User" ? found_or_null(p, key_of("User", p.ev.by.id)) : json(nullptr);
   switch (p.kind) {
     case push_kind::message: {
       auto type = d.find("sender_type");
@@ -601,12 +619,8 @@ void push(listener_pointer self, const std::shared_ptr<listener_state>& st,
   if (!p->data.is_object())
     return;
   p->kind = kind_of(ev.name);
-  if (p->kind == push_kind::plain) {
-    // Contact events: their data is already the contact's; cached sender data is stale.
+  if (p->kind == push_kind::plain) // contact events: cached sender data is stale
     st->cache.erase(key_of("Contact", id_in(p->data, "id")));
-    st->hub->publish(ev, std::move(p->data));
-    return;
-  }
   auto now = steady::now();
   std::vector<std::string> missing;
   for (auto& key : keys_of(*p)) {
@@ -645,7 +659,7 @@ void push(listener_pointer self, const std::shared_ptr<listener_state>& st,
         },
         [done](caf::error&) { done(); });
   }
-  if (p->kind != push_kind::message) {
+  if (p->kind == push_kind::conversation || p->kind == push_kind::typing) {
     // Conversation#push_event_data's `messages`: its last chat message (Message.chat: not
     // an activity, not private).
     ++p->outstanding;

@@ -60,6 +60,8 @@ public:
   void presence_flushed(int64_t account_id);
   /// The statuses operator actors published for the account.
   std::unordered_map<int64_t, std::string> presence_of(int64_t account_id) const;
+  /// Contacts of the account with a live /cable subscription on this node (their presence).
+  std::vector<int64_t> online_contacts(int64_t account_id) const;
   /// Sends an unnumbered event (presence) to every agent subscription and agent SSE stream
   /// of the account; returns how many frames went out.
   size_t send_to_agents(int64_t account_id, const std::string& name, const std::string& data);

@@ -152,6 +152,11 @@ const presence = received.admin.find((m) => m.event === "presence.update");
 assert.ok(presence, "presence.update after subscribing");
 assert.equal(presence.data.account_id, account.id);
 assert.equal(presence.data.users[String(users.admin.id)], "online");
+// The contact subscribed before the conversation began: the next snapshot shows it online.
+await consumers[0].subscriptions.subscriptions[0].perform("update_presence");
+await waitFor(() =>
+  has("admin", "presence.update", (d) => d.contacts[String(contact.id)] === "online"),
+);
 assert.ok(!received.contact.some((m) => m.event === "presence.update"));
 console.log("ok   presence.update to the subscriber after subscribing");
 // The member's arrival reached the administrator, who subscribed before it.
@@ -176,6 +181,9 @@ const outgoing = pick("contact", "message.created", (d) => d.content === "hi Jan
 assert.equal(outgoing.sender.type, "user");
 assert.equal(outgoing.sender.id, users.admin.id);
 assert.equal(outgoing.message_type, 1);
+assert.equal(outgoing.processed_message_content, "hi Jane");
+assert.equal(outgoing.performer.id, users.admin.id);
+assert.equal(incoming.performer, null);
 const created = pick("admin", "conversation.created");
 assert.equal(created.id, conversation.id);
 assert.equal(created.meta.sender.name, "Jane");
