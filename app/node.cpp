@@ -202,8 +202,10 @@ void node::shutdown() {
     self->send_exit(st.reader, caf::exit_reason::user_shutdown);
     self->send_exit(st.writer, caf::exit_reason::user_shutdown);
   }
-  st.sys.reset(); // waits for every actor
+  // The I/O threads go first: a thread that spawned an actor (the request bridges) keeps a
+  // reference to CAF's logger in a thread-local, and ~actor_system() waits for the logger.
   st.server->stop();
+  st.sys.reset(); // waits for every actor
   log::info("stopped", log::fields{}("node", st.cfg.node_id));
 }
 

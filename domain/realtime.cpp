@@ -134,17 +134,23 @@ std::string reject_frame(const std::string& identifier) {
   return json{{"identifier", identifier}, {"type", "reject_subscription"}}.dump();
 }
 
-std::string message_frame(const std::string& identifier, const std::string& event,
-                          const std::string& data_json) {
+std::string message_frame_head(const std::string& identifier) {
+  return R"({"identifier":)" + json(identifier).dump();
+}
+
+std::string message_frame_body(const std::string& event, const std::string& data_json) {
   // The data is spliced in as it is (already JSON) instead of being parsed again per socket.
-  std::string out = R"({"identifier":)";
-  out += json(identifier).dump();
-  out += R"(,"message":{"event":)";
+  std::string out = R"(,"message":{"event":)";
   out += json(event).dump();
   out += R"(,"data":)";
   out += data_json.empty() ? std::string{"{}"} : data_json;
   out += "}}";
   return out;
+}
+
+std::string message_frame(const std::string& identifier, const std::string& event,
+                          const std::string& data_json) {
+  return message_frame_head(identifier) + message_frame_body(event, data_json);
 }
 
 std::string disconnect_frame(const std::string& reason, bool reconnect) {

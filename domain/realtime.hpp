@@ -67,6 +67,12 @@ struct room_params {
 
 std::optional<room_params> parse_room(const std::string& identifier);
 
+/// A message frame in two parts, `head + body`: the head depends only on the subscription
+/// (made once when it is confirmed), the body only on the event (made once per event and
+/// shared by every socket it goes to).
+std::string message_frame_head(const std::string& identifier);
+std::string message_frame_body(const std::string& event, const std::string& data_json);
+
 std::string welcome_frame();
 std::string ping_frame(int64_t epoch_seconds);
 std::string confirm_frame(const std::string& identifier);

@@ -15,6 +15,9 @@ class cable_connection {
 public:
   virtual ~cable_connection() = default;
   virtual void send(std::string frame) = 0;
+  /// Sends the frame `head + *body`; `body` is shared by every connection an event goes to,
+  /// so a fan-out copies only the small per-subscription head.
+  virtual void send(std::string head, std::shared_ptr<const std::string> body) = 0;
   virtual void close() = 0;
 };
 

@@ -83,15 +83,18 @@ public:
     });
   }
 
-  void send(std::string frame) override {
-    asio::post(ws_.get_executor(), [self = shared_from_this(), frame = std::move(frame)]() mutable {
+  void send(std::string frame) override { send(std::move(frame), nullptr); }
+
+  void send(std::string head, std::shared_ptr<const std::string> body) override {
+    asio::post(ws_.get_executor(), [self = shared_from_this(), head = std::move(head),
+                                    body = std::move(body)]() mutable {
       if (self->closing_)
         return;
       if (self->queue_.size() >= self->opts_.cable_queue_limit) {
         log::warn("cable_queue_overflow", log::fields{}("queued", self->queue_.size()));
         return self->abort_now();
       }
-      self->queue_.push_back(std::move(frame));
+      self->queue_.push_back({std::move(head), std::move(body)});
       if (self->queue_.size() == 1)
         self->write_next();
     });
@@ -116,7 +119,10 @@ private:
 
   void write_next() {
     ws_.text(true);
-    ws_.async_write(asio::buffer(queue_.front()),
+    const auto& next = queue_.front();
+    std::array<asio::const_buffer, 2> parts{
+      asio::buffer(next.head), next.body ? asio::buffer(*next.body) : asio::const_buffer{}};
+    ws_.async_write(parts,
                     [self = shared_from_this()](beast::error_code ec, size_t) {
                       if (ec)
                         return self->finish();
@@ -179,8 +185,13 @@ private:
   const server_options& opts_;
   std::atomic<size_t>& open_;
   asio::steady_timer ping_;
+  struct out_frame {
+    std::string head;
+    std::shared_ptr<const std::string> body; ///< shared by an event's connections; may be null
+  };
+
   beast::flat_buffer buffer_;
-  std::deque<std::string> queue_;
+  std::deque<out_frame> queue_;
   bool opened_ = false;
   bool closing_ = false;
   bool finished_ = false;

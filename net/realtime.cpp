@@ -86,6 +86,7 @@ void refresh_presence(const api::context& ctx, const std::shared_ptr<cable_hub>&
 } // namespace
 
 void cable_hub::add(subscription sub) {
+  sub.head = rt::message_frame_head(sub.identifier);
   std::lock_guard<std::mutex> guard{mutex_};
   // A repeated subscribe of the same identifier replaces the earlier one.
   std::erase_if(subs_, [&](const subscription& s) {
@@ -126,6 +127,7 @@ std::unordered_map<int64_t, std::string> cable_hub::presence_of(int64_t account_
 
 size_t cable_hub::send_to_agents(int64_t account_id, const std::string& name,
                                  const std::string& data) {
+  auto body = std::make_shared<const std::string>(rt::message_frame_body(name, data));
   std::vector<std::pair<std::shared_ptr<cable_connection>, std::string>> out;
   std::vector<std::shared_ptr<sse_connection>> streams;
   {
@@ -133,7 +135,7 @@ size_t cable_hub::send_to_agents(int64_t account_id, const std::string& name,
     for (const auto& s : subs_)
       if (s.who.agent && s.who.account_id == account_id)
         if (auto c = s.connection.lock())
-          out.emplace_back(std::move(c), rt::message_frame(s.identifier, name, data));
+          out.emplace_back(std::move(c), s.head);
     for (const auto& s : streams_)
       if (s.who.agent && s.who.account_id == account_id)
         if (auto c = s.connection.lock())
@@ -141,8 +143,8 @@ size_t cable_hub::send_to_agents(int64_t account_id, const std::string& name,
   }
   // Unnumbered: presence is a snapshot, not part of the replayable history.
   auto sse = "event: " + name + "\ndata: " + data + "\n\n";
-  for (auto& [connection, frame] : out)
-    connection->send(std::move(frame));
+  for (auto& [connection, head] : out)
+    connection->send(std::move(head), body);
   for (auto& open : streams)
     open->send(sse);
   return out.size() + streams.size();
@@ -226,6 +228,7 @@ size_t cable_hub::publish(const actors::domain_event& ev, json data) {
   data.erase("activity");
   data["account_id"] = ev.account_id;
   auto payload = data.dump();
+  auto body = std::make_shared<const std::string>(rt::message_frame_body(ev.name, payload));
   std::vector<std::pair<std::shared_ptr<cable_connection>, std::string>> out;
   std::vector<std::shared_ptr<sse_connection>> streams;
   std::string sse;
@@ -234,7 +237,7 @@ size_t cable_hub::publish(const actors::domain_event& ev, json data) {
     for (const auto& s : subs_)
       if (rt::delivers(facts, s.who))
         if (auto c = s.connection.lock())
-          out.emplace_back(std::move(c), rt::message_frame(s.identifier, ev.name, payload));
+          out.emplace_back(std::move(c), s.head);
     // Numbered in the account's window whether or not a stream is open now: a client that
     // reconnects with Last-Event-ID gets it then.
     auto& buffer = buffers_.try_emplace(ev.account_id, replay_capacity_).first->second;
@@ -245,8 +248,8 @@ size_t cable_hub::publish(const actors::domain_event& ev, json data) {
         if (auto c = s.connection.lock())
           streams.push_back(std::move(c));
   }
-  for (auto& [connection, frame] : out)
-    connection->send(std::move(frame));
+  for (auto& [connection, head] : out)
+    connection->send(std::move(head), body);
   for (auto& open : streams)
     open->send(sse);
   return out.size() + streams.size();
@@ -285,7 +288,7 @@ std::shared_ptr<cable_handler> make_cable_handler(const api::context& ctx,
       auto conn = weak.lock();
       if (!conn)
         return;
-      hub->add({weak, key, identifier, who});
+      hub->add({weak, key, identifier, who, {}});
       conn->send(rt::confirm_frame(identifier));
     };
     if (room->user_id != 0) {
@@ -417,7 +420,7 @@ using steady = std::chrono::steady_clock;
 
 /// How long looked-up push data (senders, assignees, teams, contact inboxes, channels) is
 /// reused; contact events and presence changes drop their entries at once.
-constexpr auto push_cache_ttl = std::chrono::seconds{10};
+constexpr auto push_cache_ttl = std::chrono::seconds{60};
 constexpr size_t push_cache_entries = 100000;
 
 enum class push_kind { plain, message, conversation, typing };

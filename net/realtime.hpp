@@ -30,6 +30,7 @@ public:
     const cable_connection* key = nullptr;
     std::string identifier;
     domain::realtime::subscriber who;
+    std::string head; ///< message_frame_head(identifier), made by `add`
   };
 
   void add(subscription sub);
