@@ -4,9 +4,6 @@
 
 #include <nlohmann/json.hpp>
 
-#include <cstdio>
-#include <ctime>
-
 namespace messenger::actors {
 
 namespace {
@@ -22,18 +19,6 @@ nlohmann::json id_or_null(int64_t id) {
 nlohmann::json object_or_empty(const std::string& text) {
   auto doc = nlohmann::json::parse(text, nullptr, false);
   return doc.is_object() ? doc : nlohmann::json::object();
-}
-
-/// Rails' JSON for a time: "2026-11-25T02:03:04.567Z".
-std::string iso_time(int64_t micros) {
-  auto seconds = static_cast<std::time_t>(micros / 1000000);
-  std::tm tm{};
-  gmtime_r(&seconds, &tm);
-  char out[64];
-  std::snprintf(out, sizeof(out), "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
-                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-                static_cast<int>((micros % 1000000) / 1000));
-  return out;
 }
 
 nlohmann::json message_object(const message_row& msg, int64_t display_id) {
@@ -104,7 +89,7 @@ std::string message_event_json(const message_row& msg, const conversation_row& r
   // Message#push_event_data has every column; these three the REST shape does not.
   j["processed_message_content"] = msg.content;
   j["external_source_ids"] = nlohmann::json::object();
-  j["updated_at"] = iso_time(msg.created_at);
+  j["updated_at"] = domain::iso8601(msg.created_at);
   j["conversation"] = {{"assignee_id", id_or_null(row.assignee_id)},
                        {"unread_count", unread_count},
                        {"last_activity_at", epoch(row.last_activity_at)}};

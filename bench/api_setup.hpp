@@ -56,4 +56,26 @@ inline nlohmann::json api_call(keepalive_client& c, const std::string& method,
   return out.empty() ? nlohmann::json{} : nlohmann::json::parse(out);
 }
 
+/// An account created through the Platform API with its first administrator.
+struct bench_account {
+  int64_t id = 0;
+  nlohmann::json admin; ///< the Platform API's user: id, access_token, pubsub_token, …
+  std::string token;    ///< the administrator's api_access_token
+  std::string base;     ///< "/api/v1/accounts/{id}"
+};
+
+inline bench_account create_account(keepalive_client& c, const std::string& name) {
+  bench_account out;
+  out.admin
+    = api_call(c, "POST", "/platform/api/v1/users",
+               {{"name", name + " admin"}, {"email", "admin@" + name + ".test"}}, platform_token);
+  out.token = out.admin["access_token"].get<std::string>();
+  out.id = api_call(c, "POST", "/platform/api/v1/accounts", {{"name", name}}, platform_token)["id"]
+             .get<int64_t>();
+  api_call(c, "POST", "/platform/api/v1/accounts/" + std::to_string(out.id) + "/account_users",
+           {{"user_id", out.admin["id"]}, {"role", "administrator"}}, platform_token);
+  out.base = "/api/v1/accounts/" + std::to_string(out.id);
+  return out;
+}
+
 } // namespace messenger::bench

@@ -211,15 +211,7 @@ post_result post_open_loop(uint16_t port, const std::string& token, int64_t acco
   std::vector<conn> conns(connections);
   for (int i = 0; i < connections; ++i) {
     auto& c = conns[static_cast<size_t>(i)];
-    c.fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    int one = 1;
-    ::setsockopt(c.fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_port = htons(port);
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    ::connect(c.fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
-    ::fcntl(c.fd, F_SETFL, ::fcntl(c.fd, F_GETFL) | O_NONBLOCK);
+    c.fd = bench::connect_nonblocking(port);
     epoll_event ev{};
     ev.events = EPOLLIN;
     ev.data.u32 = static_cast<uint32_t>(i);
@@ -265,20 +257,7 @@ post_result post_open_loop(uint16_t port, const std::string& token, int64_t acco
           break;
         c.in.append(buf, static_cast<size_t>(k));
       }
-      for (;;) {
-        auto head_end = c.in.find("\r\n\r\n");
-        if (head_end == std::string::npos)
-          break;
-        auto head = c.in.substr(0, head_end);
-        for (auto& ch : head)
-          ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-        size_t length = 0;
-        if (auto cl = head.find("content-length:"); cl != std::string::npos)
-          length = std::stoul(head.substr(cl + 15));
-        if (c.in.size() < head_end + 4 + length)
-          break;
-        int status = std::stoi(c.in.substr(9, 3));
-        c.in.erase(0, head_end + 4 + length);
+      while (int status = bench::take_response(c.in)) {
         auto seq = static_cast<size_t>(c.seq);
         ++out.posted;
         if (status == 200) {
@@ -318,16 +297,11 @@ int main(int argc, char** argv) {
   auto node = bench::start_node(url, "bench-delivery", port);
   const auto& platform = bench::platform_token;
   bench::keepalive_client boot{port};
-  auto admin = bench::api_call(boot, "POST", "/platform/api/v1/users",
-                               {{"name", "Admin"}, {"email", "admin@delivery.test"}}, platform);
-  auto token = admin["access_token"].get<std::string>();
-  auto account = bench::api_call(boot, "POST", "/platform/api/v1/accounts", {{"name", "Delivery"}},
-                                 platform)["id"]
-                   .get<int64_t>();
+  auto acc = bench::create_account(boot, "delivery");
+  auto& token = acc.token;
+  auto account = acc.id;
   auto platform_users = "/platform/api/v1/accounts/" + std::to_string(account) + "/account_users";
-  bench::api_call(boot, "POST", platform_users,
-                  {{"user_id", admin["id"]}, {"role", "administrator"}}, platform);
-  auto base = "/api/v1/accounts/" + std::to_string(account);
+  auto& base = acc.base;
   auto boot_start = clock_type::now();
   std::vector<int64_t> inboxes;
   for (int i = 0; i < inboxes_count; ++i)

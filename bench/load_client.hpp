@@ -111,6 +111,40 @@ private:
   std::string buffer_;
 };
 
+/// A connected TCP socket to 127.0.0.1:port (TCP_NODELAY), then made nonblocking.
+inline int connect_nonblocking(uint16_t port) {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  int one = 1;
+  ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(port);
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
+  ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK);
+  return fd;
+}
+
+/// Takes one complete HTTP response (head and Content-Length body) from the front of `in`;
+/// its status, or 0 when `in` holds less than a response.
+inline int take_response(std::string& in) {
+  auto end = in.find("\r\n\r\n");
+  if (end == std::string::npos)
+    return 0;
+  size_t length = 0;
+  auto head = in.substr(0, end);
+  for (auto& ch : head)
+    ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  auto cl = head.find("content-length:");
+  if (cl != std::string::npos)
+    length = std::stoul(head.substr(cl + 15));
+  if (in.size() < end + 4 + length)
+    return 0;
+  int status = std::stoi(in.substr(9, 3));
+  in.erase(0, end + 4 + length);
+  return status;
+}
+
 /// Drives `connections` keep-alive connections from one thread with epoll, like wrk: each
 /// connection has one request in flight; `next(connection, n)` builds the n-th request of a
 /// connection (the whole HTTP message), `done(status, latency_us)` sees every response.
@@ -143,15 +177,7 @@ inline void run_epoll_load(uint16_t port, int connections,
   };
   for (int i = 0; i < connections; ++i) {
     auto& c = conns[static_cast<size_t>(i)];
-    c.fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    int one = 1;
-    ::setsockopt(c.fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_port = htons(port);
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    ::connect(c.fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
-    ::fcntl(c.fd, F_SETFL, ::fcntl(c.fd, F_GETFL) | O_NONBLOCK);
+    c.fd = connect_nonblocking(port);
     epoll_event ev{};
     ev.events = EPOLLIN;
     ev.data.u32 = static_cast<uint32_t>(i);
@@ -171,21 +197,7 @@ inline void run_epoll_load(uint16_t port, int connections,
           break;
         c.in.append(buf, static_cast<size_t>(k));
       }
-      for (;;) {
-        auto end = c.in.find("\r\n\r\n");
-        if (end == std::string::npos)
-          break;
-        size_t length = 0;
-        auto head = c.in.substr(0, end);
-        for (auto& ch : head)
-          ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-        auto cl = head.find("content-length:");
-        if (cl != std::string::npos)
-          length = std::stoul(head.substr(cl + 15));
-        if (c.in.size() < end + 4 + length)
-          break;
-        int status = std::stoi(c.in.substr(9, 3));
-        c.in.erase(0, end + 4 + length);
+      while (int status = take_response(c.in)) {
         done(status, std::chrono::duration_cast<std::chrono::microseconds>(
                        std::chrono::steady_clock::now() - c.start)
                        .count());

@@ -363,17 +363,11 @@ int main(int argc, char** argv) {
   uint16_t port = 0;
   auto node = bench::start_node(url, "bench-sockets", port);
   bench::keepalive_client boot{port};
-  const auto& platform = bench::platform_token;
-  auto user = bench::api_call(boot, "POST", "/platform/api/v1/users",
-                              {{"name", "Bench"}, {"email", "sockets@bench.test"}}, platform);
-  auto token = user["access_token"].get<std::string>();
-  auto account = bench::api_call(boot, "POST", "/platform/api/v1/accounts", {{"name", "Sockets"}},
-                                 platform)["id"]
-                   .get<int64_t>();
-  auto base = "/api/v1/accounts/" + std::to_string(account);
-  bench::api_call(boot, "POST",
-                  "/platform/api/v1/accounts/" + std::to_string(account) + "/account_users",
-                  {{"user_id", user["id"]}, {"role", "administrator"}}, platform);
+  auto acc = bench::create_account(boot, "sockets");
+  auto& user = acc.admin;
+  auto& token = acc.token;
+  auto account = acc.id;
+  auto& base = acc.base;
   auto inbox = bench::api_call(boot, "POST", base + "/inboxes",
                                {{"name", "API"}, {"enable_auto_assignment", false}}, token)["id"];
   auto contact = bench::api_call(boot, "POST", base + "/contacts",

@@ -39,6 +39,17 @@ std::string_view name_of(const std::array<std::string_view, N>& names, size_t in
 
 } // namespace
 
+std::string iso8601(int64_t micros) {
+  auto secs = static_cast<std::time_t>(micros / 1000000);
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  char buf[96];
+  std::snprintf(buf, sizeof(buf), "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
+                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+                static_cast<int>((micros / 1000) % 1000));
+  return buf;
+}
+
 int64_t to_micros(timestamp t) {
   return t.time_since_epoch().count();
 }

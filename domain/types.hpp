@@ -21,6 +21,8 @@ timestamp from_micros(int64_t us);
 int64_t to_epoch_seconds(const opt_time& t);
 /// "2026-11-24 19:00:05.123456" (UTC, PostgreSQL's text form of timestamp(6)).
 std::string to_sql(timestamp t);
+/// Rails' JSON for a time (microseconds since the epoch): "2026-11-25T02:03:04.567Z".
+std::string iso8601(int64_t micros);
 std::optional<timestamp> parse_sql_timestamp(std::string_view text);
 
 // Enum values are Chatwoot's integer encodings (DATA_MODEL.md).

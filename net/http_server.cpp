@@ -122,14 +122,13 @@ private:
     const auto& next = queue_.front();
     std::array<asio::const_buffer, 2> parts{
       asio::buffer(next.head), next.body ? asio::buffer(*next.body) : asio::const_buffer{}};
-    ws_.async_write(parts,
-                    [self = shared_from_this()](beast::error_code ec, size_t) {
-                      if (ec)
-                        return self->finish();
-                      self->queue_.pop_front();
-                      if (!self->queue_.empty())
-                        self->write_next();
-                    });
+    ws_.async_write(parts, [self = shared_from_this()](beast::error_code ec, size_t) {
+      if (ec)
+        return self->finish();
+      self->queue_.pop_front();
+      if (!self->queue_.empty())
+        self->write_next();
+    });
   }
 
   void arm_ping() {

@@ -67,7 +67,7 @@ std::optional<std::string> payload_of(const actors::domain_event& ev, const std:
     if (type == 2)
       return std::nullopt;
     data["message_type"] = types[type >= 0 && type <= 3 ? type : 0];
-    data["created_at"] = api::iso8601(data.value("created_at", int64_t{0}) * 1000000);
+    data["created_at"] = domain::iso8601(data.value("created_at", int64_t{0}) * 1000000);
     data["inbox"] = {{"id", ev.inbox_id}};
     data["conversation"] = {{"id", ev.display_id}, {"inbox_id", ev.inbox_id}};
     if (ev.by.id != 0 && !ev.by.type.empty())

@@ -3,6 +3,7 @@
 #include "actors/errors.hpp"
 #include "actors/event_data.hpp"
 #include "domain/message_validation.hpp"
+#include "domain/types.hpp"
 #include "net/actor_bridge.hpp"
 #include "net/api/auth.hpp"
 #include "net/api/render.hpp"
@@ -296,7 +297,7 @@ void add_conversation_routes(router& routes, const context& ctx) {
             {"current_status",
              std::string{domain::to_string(static_cast<domain::conversation_status>(row.status))}},
             {"snoozed_until",
-             row.snoozed_until == 0 ? json(nullptr) : json(iso8601(row.snoozed_until))}};
+             row.snoozed_until == 0 ? json(nullptr) : json(domain::iso8601(row.snoozed_until))}};
           respond(json_ok({{"meta", json::object()}, {"payload", payload}}));
         },
         actors::toggle_atom_v, cmd);

@@ -1,28 +1,16 @@
 #include "net/api/render.hpp"
 
 #include "actors/event_data.hpp"
-
-#include <cstdio>
-#include <ctime>
+#include "domain/types.hpp"
 
 namespace messenger::net::api {
 
 using json = nlohmann::json;
 
-std::string iso8601(int64_t micros) {
-  auto secs = static_cast<std::time_t>(micros / 1000000);
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  char buf[96];
-  std::snprintf(buf, sizeof(buf), "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
-                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-                static_cast<int>((micros / 1000) % 1000));
-  return buf;
-}
-
 json conversation_body(const actors::conversation_row& row) {
   auto j = json::parse(actors::conversation_json(row, 0), nullptr, false);
-  j["snoozed_until"] = row.snoozed_until == 0 ? json(nullptr) : json(iso8601(row.snoozed_until));
+  j["snoozed_until"]
+    = row.snoozed_until == 0 ? json(nullptr) : json(domain::iso8601(row.snoozed_until));
   for (const char* key : {"first_reply_created_at", "agent_last_seen_at", "contact_last_seen_at",
                           "last_activity_at", "timestamp", "created_at"})
     if (j[key].is_null())

@@ -12,9 +12,6 @@
 
 namespace messenger::net::api {
 
-/// "2026-08-01T09:00:00.000Z" from microseconds since the epoch.
-std::string iso8601(int64_t micros);
-
 /// The Application API conversation JSON (API.md "Conversation"): display id, times as epoch
 /// seconds (0 when null), snoozed_until as ISO-8601 or null, meta with sender/assignee ids.
 nlohmann::json conversation_body(const actors::conversation_row& row);
