@@ -184,10 +184,6 @@ rt::event_facts facts_of(const actors::domain_event& ev, const json& data) {
   return f;
 }
 
-rt::event_facts facts_of(const actors::domain_event& ev) {
-  return facts_of(ev, json::parse(ev.data, nullptr, false));
-}
-
 void cable_hub::open_stream(const std::shared_ptr<sse_connection>& connection, rt::subscriber who,
                             std::optional<uint64_t> last_id) {
   std::lock_guard<std::mutex> guard{mutex_};
@@ -211,13 +207,6 @@ void cable_hub::open_stream(const std::shared_ptr<sse_connection>& connection, r
 void cable_hub::close_stream(const sse_connection* connection) {
   std::lock_guard<std::mutex> guard{mutex_};
   std::erase_if(streams_, [&](const stream& s) { return s.key == connection; });
-}
-
-size_t cable_hub::publish(const actors::domain_event& ev) {
-  auto data = json::parse(ev.data, nullptr, false);
-  if (!data.is_object())
-    return 0;
-  return publish(ev, std::move(data));
 }
 
 size_t cable_hub::publish(const actors::domain_event& ev, json data) {
