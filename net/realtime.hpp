@@ -37,9 +37,8 @@ public:
   void remove(const cable_connection* connection, const std::string& identifier);
   void remove_all(const cable_connection* connection);
 
-  /// Sends `ev` to every subscription that may receive it; returns how many frames went out.
-  size_t publish(const actors::domain_event& ev);
-  /// The same with the event's data already parsed (and completed to Chatwoot's push data).
+  /// Sends `ev` with its data (parsed, completed to Chatwoot's push data) to every
+  /// subscription and stream that may receive it; returns how many frames went out.
   size_t publish(const actors::domain_event& ev, nlohmann::json data);
 
   size_t size() const;
@@ -83,8 +82,7 @@ private:
   std::unordered_map<int64_t, bool> presence_pending_;
 };
 
-/// The event facts the rules need, read from a published event (and its parsed data).
-domain::realtime::event_facts facts_of(const actors::domain_event& ev);
+/// The event facts the rules need, read from a published event and its parsed data.
 domain::realtime::event_facts facts_of(const actors::domain_event& ev, const nlohmann::json& data);
 
 /// The /cable handler: welcome on open, subscribe/unsubscribe (the pubsub_token checked
