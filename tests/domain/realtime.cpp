@@ -112,6 +112,10 @@ CAF_TEST(action cable frames and commands) {
   auto msg = json::parse(message_frame(id, "message.created", R"({"id":5})"));
   CAF_CHECK_EQUAL(msg["message"]["event"], "message.created");
   CAF_CHECK_EQUAL(msg["message"]["data"]["id"], 5);
+  CAF_CHECK_EQUAL(msg["identifier"], id);
+  // The fan-out sends head (per subscription) + body (per event): the same frame.
+  auto split = message_frame_head(id) + message_frame_body("message.created", R"({"id":5})");
+  CAF_CHECK_EQUAL(split, message_frame(id, "message.created", R"({"id":5})"));
   auto sub = parse_command(json{{"command", "subscribe"}, {"identifier", id}}.dump());
   CAF_REQUIRE(sub.has_value());
   CAF_CHECK_EQUAL(sub->command, "subscribe");
