@@ -4,7 +4,7 @@
 set -euo pipefail
 
 MESSENGER_PACKAGES=(
-  g++ cmake ninja-build ccache pkg-config git
+  g++ cmake ninja-build ccache pkg-config git curl jq
   libcaf-dev libboost1.81-dev libpqxx-dev libpq-dev libssl-dev nlohmann-json3-dev libexpected-dev
   postgresql-15 postgresql-contrib clang-format-14
 )

@@ -3,7 +3,7 @@
 # a script of this directory with unchanged clients from npm (scenario.mjs: the Chatwoot SDK
 # @figuro/chatwoot-sdk; cable.mjs: Rails' @rails/actioncable).
 #   MESSENGER_TEST_DATABASE_URL=postgresql://messenger@127.0.0.1:PORT/postgres \
-#     tests/sdk/run.sh path/to/messengerd [scenario.mjs|cable.mjs]
+#     tests/sdk/run.sh path/to/messengerd [scenario.mjs|cable.mjs|/abs/path/script.sh]
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 binary=$1
@@ -55,7 +55,12 @@ if [[ -z $url ]]; then
 fi
 
 status=0
-MESSENGER_URL=$url MESSENGER_PLATFORM_TOKEN=$token node "$here/$script" || status=$?
+case $script in /*) path=$script ;; *) path=$here/$script ;; esac
+case $path in
+  *.sh) runner=bash ;; # e.g. tests/docs/walkthrough.sh
+  *) runner=node ;;
+esac
+MESSENGER_URL=$url MESSENGER_PLATFORM_TOKEN=$token "$runner" "$path" || status=$?
 if [[ $status -ne 0 ]]; then
   echo "--- messengerd stderr" >&2
   tail -50 "$work/stderr" >&2
