@@ -4,6 +4,7 @@
 
 #include <caf/test/unit_test.hpp>
 
+#include <chrono>
 #include <set>
 #include <thread>
 
@@ -11,6 +12,20 @@ using namespace messenger;
 using json = nlohmann::json;
 
 namespace {
+
+/// Polls `done` with a short backoff until it holds or `limit` has passed; returns whether
+/// it held.
+template <class Predicate>
+bool eventually(Predicate done, std::chrono::milliseconds limit = std::chrono::seconds{10}) {
+  auto deadline = std::chrono::steady_clock::now() + limit;
+  for (;;) {
+    if (done())
+      return true;
+    if (std::chrono::steady_clock::now() >= deadline)
+      return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds{10});
+  }
+}
 
 struct fixture : test::api_node {
   int64_t inbox = 0;
@@ -79,18 +94,53 @@ CAF_TEST(search messages finds text in the callers inboxes) {
 }
 
 CAF_TEST(wrongly typed bodies are answered with 422 and write nothing) {
-  call("POST", conv_path + "/messages", {{"content", "x"}, {"private", "yes"}}, admin, 422);
-  call("POST", conv_path + "/messages", {{"content", {{"text", "x"}}}}, admin, 422);
-  call("POST", conv_path + "/messages", {{"content", "x"}, {"message_type", "bogus"}}, admin, 422);
-  call("POST", conv_path + "/toggle_status", {{"status", "bogus"}}, admin, 422);
-  call("POST", conv_path + "/toggle_status", {{"status", 7}}, admin, 422);
-  call("POST", "/api/v1/accounts/1/inboxes", {{"name", "X"}, {"enable_auto_assignment", "no"}},
-       admin, 422);
-  call("POST", "/api/v1/accounts/1/agents", {{"email", "z@z.z"}, {"auto_offline", "no"}}, admin,
-       422);
-  call("POST", "/api/v1/accounts/1/contact", "[1,2]", admin, 404);
+  // Chatwoot's 422 shape: {"error": "<message>"} with a message that says something.
+  auto refused = [&](const std::string& method, const std::string& path, const json& body) {
+    auto answer = call(method, path, body, admin, 422);
+    CAF_CHECK(answer.is_object() && answer.size() == 1u && answer.contains("error")
+              && answer["error"].is_string() && !answer["error"].get<std::string>().empty());
+  };
+  auto conversation = [&](const std::string& column) {
+    return db.scalar("SELECT " + column
+                     + " FROM conversations WHERE account_id = 1 AND display_id = "
+                     + conv_path.substr(conv_path.rfind('/') + 1));
+  };
+  refused("POST", conv_path + "/messages", {{"content", "x"}, {"private", "yes"}});
+  refused("POST", conv_path + "/messages", {{"content", {{"text", "x"}}}});
+  refused("POST", conv_path + "/messages", {{"content", "x"}, {"message_type", "bogus"}});
   auto list = call("GET", conv_path + "/messages", nullptr, admin);
   CAF_CHECK_EQUAL(list["payload"].size(), 0u);
+  CAF_CHECK_EQUAL(db.scalar("SELECT count(*) FROM messages"), "0");
+
+  // A status that is not one would toggle (open -> resolved) if it were read as "none".
+  refused("POST", conv_path + "/toggle_status", {{"status", "bogus"}});
+  refused("POST", conv_path + "/toggle_status", {{"status", 7}});
+  CAF_CHECK_EQUAL(conversation("status"), "0");
+  CAF_CHECK_EQUAL(conversation("coalesce(assignee_id, 0)"), "0");
+  CAF_CHECK_EQUAL(db.scalar("SELECT count(*) FROM reporting_events"), "0");
+  auto shown = call("GET", conv_path, nullptr, admin); // a local: CAF_CHECK_EQUAL keeps references
+  CAF_CHECK_EQUAL(shown["status"], "open");
+
+  refused("POST", "/api/v1/accounts/1/inboxes",
+          {{"name", "X"}, {"enable_auto_assignment", "no"}, {"channel", {{"type", "api"}}}});
+  CAF_CHECK_EQUAL(db.scalar("SELECT count(*) FROM inboxes"), "1");
+  CAF_CHECK_EQUAL(db.scalar("SELECT count(*) FROM channel_api"), "1");
+  CAF_CHECK_EQUAL(db.scalar("SELECT count(*) FROM inboxes WHERE name = 'X'"), "0");
+
+  refused("POST", "/api/v1/accounts/1/agents",
+          {{"name", "Zed"}, {"email", "z@z.z"}, {"auto_offline", "no"}});
+  CAF_CHECK_EQUAL(db.scalar("SELECT count(*) FROM users WHERE email = 'z@z.z'"), "0");
+  CAF_CHECK_EQUAL(db.scalar("SELECT count(*) FROM account_users"), "2");
+  CAF_CHECK_EQUAL(call("GET", "/api/v1/accounts/1/agents", nullptr, admin).size(), 2u);
+
+  // The contacts endpoint itself (not a misspelt path the router refuses): a body that is
+  // not an object, and a wrongly typed member.
+  auto contacts_before = db.scalar("SELECT count(*) FROM contacts");
+  refused("POST", "/api/v1/accounts/1/contacts", json::array({1, 2}));
+  refused("POST", "/api/v1/accounts/1/contacts",
+          {{"name", "Zoe"}, {"email", "zoe@example.com"}, {"custom_attributes", "x"}});
+  CAF_CHECK_EQUAL(db.scalar("SELECT count(*) FROM contacts"), contacts_before);
+  CAF_CHECK_EQUAL(db.scalar("SELECT count(*) FROM contacts WHERE name = 'Zoe'"), "0");
 }
 
 CAF_TEST(conversations carry their last messages) {
@@ -103,11 +153,10 @@ CAF_TEST(conversations carry their last messages) {
   // The activity message ("Conversation was marked resolved by Ada") is written by the
   // activity listener after the answer: wait for it (bounded).
   json shown;
-  for (int i = 0; i < 2000; ++i) {
+  eventually([&] {
     shown = call("GET", conv_path, nullptr, admin);
-    if (shown["messages"].size() == 1 && shown["messages"][0]["message_type"] == 2)
-      break;
-  }
+    return shown["messages"].size() == 1 && shown["messages"][0]["message_type"] == 2;
+  });
   CAF_REQUIRE_EQUAL(shown["messages"].size(), 1u);
   CAF_CHECK_EQUAL(shown["messages"][0]["message_type"], 2);
   CAF_CHECK_EQUAL(shown["last_non_activity_message"]["content"], "answer");
@@ -168,6 +217,75 @@ CAF_TEST(twenty concurrent posts of one source_id create one message) {
   CAF_CHECK_EQUAL(ids.size(), 1u);
   auto list = call("GET", conv_path + "/messages", nullptr, admin);
   CAF_CHECK_EQUAL(list["payload"].size(), 1u);
+}
+
+CAF_TEST_FIXTURE_SCOPE_END()
+
+namespace {
+
+/// A node whose flood limit is 3 messages per conversation and minute.
+struct flood_fixture : test::api_node {
+  int64_t inbox = 0;
+  int64_t contact = 0;
+
+  flood_fixture()
+      : test::api_node(
+        [](config::app_config& cfg) { cfg.conversation_message_per_minute_limit = 3; }) {
+    inbox = make_inbox("Support")["id"].get<int64_t>();
+    contact = make_contact("Jane", "jane@example.com", inbox)["contact"]["id"].get<int64_t>();
+  }
+
+  std::string new_conversation() {
+    return "/api/v1/accounts/1/conversations/"
+           + std::to_string(make_conversation(inbox, contact)["id"].get<int64_t>());
+  }
+
+  std::string stored(const std::string& path) {
+    return db.scalar("SELECT count(*) FROM messages m JOIN conversations c ON c.id = "
+                     "m.conversation_id WHERE c.account_id = 1 AND c.display_id = "
+                     + path.substr(path.rfind('/') + 1));
+  }
+};
+
+} // namespace
+
+CAF_TEST_FIXTURE_SCOPE(message_flood_tests, flood_fixture)
+
+CAF_TEST(messages beyond the flood limit are refused over http and not stored) {
+  auto path = new_conversation();
+  for (int i = 0; i < 3; ++i)
+    call("POST", path + "/messages", {{"content", "m" + std::to_string(i)}}, admin);
+  for (const auto* type : {"outgoing", "incoming"}) {
+    auto refused = call("POST", path + "/messages",
+                        {{"content", "one too many"}, {"message_type", type}}, admin, 422);
+    CAF_CHECK_EQUAL(refused, json({{"error", "Validation failed: Too many messages"}}));
+  }
+  CAF_CHECK_EQUAL(stored(path), "3");
+  CAF_CHECK_EQUAL(db.scalar("SELECT count(*) FROM messages WHERE content = 'one too many'"), "0");
+  CAF_CHECK_EQUAL(call("GET", path + "/messages", nullptr, admin)["payload"].size(), 3u);
+  // The limit is per conversation: another conversation of the same contact still takes them.
+  auto other = new_conversation();
+  call("POST", other + "/messages", {{"content", "elsewhere"}}, admin);
+  CAF_CHECK_EQUAL(stored(other), "1");
+}
+
+CAF_TEST(the client api refuses messages beyond the flood limit too) {
+  auto pub = "/public/api/v1/inboxes/"
+             + call("GET", "/api/v1/accounts/1/inboxes/" + std::to_string(inbox), nullptr,
+                    admin)["inbox_identifier"]
+                 .get<std::string>();
+  auto source
+    = call("POST", pub + "/contacts", {{"name", "Kim"}}, "")["source_id"].get<std::string>();
+  auto conv = call("POST", pub + "/contacts/" + source + "/conversations", json::object(), "");
+  auto path
+    = pub + "/contacts/" + source + "/conversations/" + std::to_string(conv["id"].get<int64_t>());
+  for (int i = 0; i < 3; ++i)
+    call("POST", path + "/messages", {{"content", "c" + std::to_string(i)}}, "");
+  // Chatwoot answers {"message":"Too many messages","attributes":["base"]} here (its Client
+  // API renders RecordInvalid); messenger answers the Application API's {"error": …}.
+  call("POST", path + "/messages", {{"content", "one too many"}}, "", 422);
+  CAF_CHECK_EQUAL(stored("/" + std::to_string(conv["id"].get<int64_t>())), "3");
+  CAF_CHECK_EQUAL(db.scalar("SELECT count(*) FROM messages WHERE content = 'one too many'"), "0");
 }
 
 CAF_TEST_FIXTURE_SCOPE_END()
