@@ -35,6 +35,9 @@ struct conversation_state {
   caf::actor_clock::time_point last_used{};
   int in_flight = 0;
   bool reload_needed = false;
+  /// Retired for a delete: takes no command, quits once nothing is in flight.
+  bool retiring = false;
+  std::vector<caf::typed_response_promise<bool>> retired;
   static inline const char* name = "conversation";
 };
 
@@ -46,6 +49,29 @@ domain::timestamp now_of(pointer self) {
 
 void touch(pointer self) {
   self->state.last_used = self->clock().now();
+}
+
+/// Whether a command may run (marks the actor used); a retired actor takes none.
+bool admit(pointer self) {
+  if (self->state.retiring)
+    return false;
+  touch(self);
+  return true;
+}
+
+caf::error gone() {
+  return to_caf_error({errc::not_found, "Resource could not be found"});
+}
+
+/// A retired actor quits once its last write in flight has finished.
+void quit_if_retired(pointer self) {
+  auto& st = self->state;
+  if (!st.retiring || st.in_flight > 0)
+    return;
+  for (auto& rp : st.retired)
+    rp.deliver(true);
+  st.retired.clear();
+  self->quit();
 }
 
 /// The committed row view of the current domain state.
@@ -167,6 +193,7 @@ void commit(pointer self, conversation_write write, Promise promise, After after
       [=](message_row& stored) mutable {
         --self->state.in_flight;
         after(stored, promise);
+        quit_if_retired(self);
       },
       [=](caf::error& err) mutable {
         auto& s = self->state;
@@ -175,6 +202,10 @@ void commit(pointer self, conversation_write write, Promise promise, After after
         log::warn("conversation_write_failed",
                   log::fields{}("conversation", s.row.id)("error", self->system().render(err)));
         promise.deliver(err);
+        if (s.retiring) {
+          quit_if_retired(self);
+          return;
+        }
         if (s.in_flight == 0) {
           self->request(s.ctx.store, store_timeout, load_atom_v, conversation_atom_v, s.row.id)
             .await(
@@ -288,7 +319,8 @@ conversation_actor::behavior_type conversation(pointer self, conversation_row in
   arm_idle(self);
   return {
     [=](message_atom, message_command& cmd) -> caf::result<message_row> {
-      touch(self);
+      if (!admit(self))
+        return gone();
       auto& s = self->state;
       auto now = now_of(self);
       if (!s.flood.allows(now)) {
@@ -359,14 +391,16 @@ conversation_actor::behavior_type conversation(pointer self, conversation_row in
       return promise;
     },
     [=](toggle_atom, status_command& cmd) -> caf::result<conversation_row> {
-      touch(self);
+      if (!admit(self))
+        return gone();
       return change_status_now(self, cmd);
     },
     [=](team_atom, int64_t team, std::string& team_name,
         performer& by) -> caf::result<conversation_row> {
       // POST …/assignments {team_id}: 0 removes the team. Activity as Chatwoot's
       // conversations.activity.team.{assigned,removed}.
-      touch(self);
+      if (!admit(self))
+        return gone();
       auto& s = self->state;
       auto before = s.conv.team_id.value_or(0);
       if (team < 0)
@@ -382,7 +416,8 @@ conversation_actor::behavior_type conversation(pointer self, conversation_row in
                         {{"team.changed", activity}, {"conversation.updated", ""}});
     },
     [=](priority_atom, int32_t prio, performer& by) -> caf::result<conversation_row> {
-      touch(self);
+      if (!admit(self))
+        return gone();
       auto& s = self->state;
       if (prio > 3 || prio < -1)
         return to_caf_error({errc::invalid_argument, "unknown priority"});
@@ -398,7 +433,8 @@ conversation_actor::behavior_type conversation(pointer self, conversation_row in
     },
     [=](assign_atom, int64_t assignee, std::string& assignee_name,
         performer& by) -> caf::result<conversation_row> {
-      touch(self);
+      if (!admit(self))
+        return gone();
       auto& s = self->state;
       std::optional<int64_t> next;
       if (assignee > 0)
@@ -419,7 +455,8 @@ conversation_actor::behavior_type conversation(pointer self, conversation_row in
     [=](auto_assign_atom, int64_t agent, std::string& agent_name,
         int64_t expected) -> caf::result<bool> {
       // Compare-and-set: only while still open and still with the assignee the inbox saw.
-      touch(self);
+      if (!admit(self))
+        return gone();
       auto& s = self->state;
       if (s.conv.status != domain::conversation_status::open
           || s.conv.assignee_id.value_or(0) != expected)
@@ -442,26 +479,30 @@ conversation_actor::behavior_type conversation(pointer self, conversation_row in
       return promise;
     },
     [=](seen_atom, int64_t user_id) -> caf::result<conversation_row> {
-      touch(self);
+      if (!admit(self))
+        return gone();
       auto update = domain::agent_seen(self->state.conv, user_id, now_of(self));
       if (!update.agent_changed && !update.assignee_changed)
         return current_row(self);                           // throttled: nothing to write
       return commit_row(self, write_of(self), performer{}); // no event (update_columns)
     },
     [=](contact_seen_atom) -> caf::result<conversation_row> {
-      touch(self);
+      if (!admit(self))
+        return gone();
       domain::contact_seen(self->state.conv, now_of(self));
       return commit_row(self, write_of(self),
                         performer{"Contact", self->state.row.contact_id, {}, false},
                         {{"conversation.read", {}}});
     },
     [=](unread_atom) -> caf::result<conversation_row> {
-      touch(self);
+      if (!admit(self))
+        return gone();
       domain::mark_unread(self->state.conv);
       return commit_row(self, write_of(self), performer{});
     },
-    [=](typing_atom, bool on, bool is_private, performer& by) -> bool {
-      touch(self);
+    [=](typing_atom, bool on, bool is_private, performer& by) -> caf::result<bool> {
+      if (!admit(self))
+        return gone();
       auto row = current_row(self);
       std::string data = "{\"conversation\":" + conversation_json(row, 0)
                          + ",\"is_private\":" + (is_private ? "true" : "false") + "}";
@@ -471,7 +512,8 @@ conversation_actor::behavior_type conversation(pointer self, conversation_row in
     },
     [=](labels_atom, std::vector<std::string>& labels,
         performer& by) -> caf::result<conversation_row> {
-      touch(self);
+      if (!admit(self))
+        return gone();
       auto& s = self->state;
       std::sort(labels.begin(), labels.end());
       labels.erase(std::unique(labels.begin(), labels.end()), labels.end());
@@ -484,7 +526,8 @@ conversation_actor::behavior_type conversation(pointer self, conversation_row in
     },
     [=](attributes_atom, std::string& json_object, performer& by) -> caf::result<conversation_row> {
       // POST .../custom_attributes replaces the whole hash (a JSON object).
-      touch(self);
+      if (!admit(self))
+        return gone();
       auto& s = self->state;
       auto canonical = canonical_object(json_object);
       if (!canonical)
@@ -495,13 +538,42 @@ conversation_actor::behavior_type conversation(pointer self, conversation_row in
       write.conversation.custom_attributes = *canonical;
       return commit_row(self, std::move(write), by, {{"conversation.updated", {}}});
     },
-    [=](get_atom) -> conversation_row {
-      touch(self);
+    [=](get_atom) -> caf::result<conversation_row> {
+      if (!admit(self))
+        return gone();
       return current_row(self);
+    },
+    [=](delete_atom, int64_t message_id, performer& by) -> caf::result<message_row> {
+      // Chatwoot's MessagesController#destroy: a soft delete (content replaced,
+      // content_attributes.deleted set) that leaves the conversation's times alone, written
+      // here so that it orders with this conversation's other writes. message.updated.
+      if (!admit(self))
+        return gone();
+      auto write = write_of(self);
+      write.delete_message_id = message_id;
+      auto promise = self->make_response_promise<message_row>();
+      commit(self, std::move(write), promise,
+             [=](message_row& stored, caf::typed_response_promise<message_row>& rp) {
+               auto& x = self->state;
+               auto data = message_event_json(stored, x.row, domain::unread_count(x.conv));
+               publish(self, make_event(self, "message.updated", data, by, stored.id));
+               rp.deliver(stored);
+             });
+      return promise;
+    },
+    [=](retire_atom) -> caf::result<bool> {
+      auto& s = self->state;
+      s.retiring = true;
+      ++s.snooze_generation; // its timers are void from now on
+      auto promise = self->make_response_promise<bool>();
+      s.retired.push_back(promise);
+      quit_if_retired(self);
+      return promise;
     },
     [=](wake_atom, uint64_t generation) {
       auto& s = self->state;
-      if (generation != s.snooze_generation || !domain::snooze_due(s.conv, now_of(self)))
+      if (s.retiring || generation != s.snooze_generation
+          || !domain::snooze_due(s.conv, now_of(self)))
         return; // stale timer, or the conversation left snoozed meanwhile
       status_command cmd;
       cmd.status = static_cast<int32_t>(domain::conversation_status::open);
@@ -509,7 +581,7 @@ conversation_actor::behavior_type conversation(pointer self, conversation_row in
     },
     [=](idle_atom, uint64_t generation) {
       auto& s = self->state;
-      if (generation != s.idle_generation)
+      if (s.retiring || generation != s.idle_generation)
         return;
       auto idle_for = self->clock().now() - s.last_used;
       bool timer_armed

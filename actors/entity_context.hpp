@@ -50,4 +50,9 @@ struct entity_context {
 /// Entity kinds in passivation messages.
 enum class entity_kind : uint8_t { conversation = 0, inbox = 1, operator_ = 2 };
 
+/// What a delete takes away, for the registry's retire/release: one conversation, an inbox
+/// (its actor and its conversations), a contact's conversations, or an account's
+/// conversations and inboxes.
+enum class retire_scope : uint8_t { conversation = 0, inbox = 1, contact = 2, account = 3 };
+
 } // namespace messenger::actors

@@ -1,5 +1,6 @@
 #include "actors/inbox_actor.hpp"
 
+#include "actors/errors.hpp"
 #include "actors/event_data.hpp"
 #include "actors/passivation.hpp"
 #include "common/log.hpp"
@@ -30,10 +31,24 @@ struct inbox_state {
   uint64_t wake_generation = 0;
   uint64_t idle_generation = 0;
   caf::actor_clock::time_point last_used{};
+  int creates_in_flight = 0;
+  /// Retired for a delete: creates and assigns nothing, quits once no create is in flight.
+  bool retiring = false;
+  std::vector<caf::typed_response_promise<bool>> retired;
   static inline const char* name = "inbox";
 };
 
 using pointer = inbox_actor::stateful_pointer<inbox_state>;
+
+void quit_if_retired(pointer self) {
+  auto& st = self->state;
+  if (!st.retiring || st.creates_in_flight > 0)
+    return;
+  for (auto& rp : st.retired)
+    rp.deliver(true);
+  st.retired.clear();
+  self->quit();
+}
 
 domain::timestamp now_of(pointer self) {
   return self->state.ctx.clock.now(self->clock().now());
@@ -157,7 +172,10 @@ inbox_actor::behavior_type inbox(pointer self, inbox_row row, entity_context ctx
     [=](create_atom, conversation_row& templ) -> caf::result<conversation_row> {
       // Conversations of an inbox are created by its one actor, in order.
       auto& s = self->state;
+      if (s.retiring)
+        return to_caf_error({errc::not_found, "Resource could not be found"});
       s.last_used = self->clock().now();
+      ++s.creates_in_flight;
       templ.account_id = s.row.account_id;
       templ.inbox_id = s.row.id;
       templ.created_at = domain::to_micros(now_of(self));
@@ -168,6 +186,7 @@ inbox_actor::behavior_type inbox(pointer self, inbox_row row, entity_context ctx
         .then(
           [=](conversation_row& created) mutable {
             auto& x = self->state;
+            --x.creates_in_flight;
             domain_event ev;
             ev.name = "conversation.created";
             ev.account_id = created.account_id;
@@ -180,15 +199,21 @@ inbox_actor::behavior_type inbox(pointer self, inbox_row row, entity_context ctx
             ev.contact_inbox_id = created.contact_inbox_id;
             self->send(x.ctx.dispatcher, publish_atom_v, std::move(ev));
             // §9.1: created open without an assignee -> auto-assignment.
-            if (created.status == 0 && created.assignee_id == 0 && x.row.enable_auto_assignment) {
+            if (!x.retiring && created.status == 0 && created.assignee_id == 0
+                && x.row.enable_auto_assignment) {
               if (!x.queue.empty() || !try_assign(self, created.id, 0)) {
                 x.queue.emplace_back(created.id, 0);
                 drain(self);
               }
             }
             promise.deliver(created);
+            quit_if_retired(self);
           },
-          [=](caf::error& err) mutable { promise.deliver(err); });
+          [=](caf::error& err) mutable {
+            --self->state.creates_in_flight;
+            promise.deliver(err);
+            quit_if_retired(self);
+          });
       return promise;
     },
     [=](toggle_atom, bool auto_assignment) {
@@ -217,7 +242,7 @@ inbox_actor::behavior_type inbox(pointer self, inbox_row row, entity_context ctx
     [=](want_agent_atom, int64_t conversation_id, int64_t current_assignee) {
       auto& s = self->state;
       s.last_used = self->clock().now();
-      if (!s.row.enable_auto_assignment)
+      if (s.retiring || !s.row.enable_auto_assignment)
         return;
       auto members = member_ids(s);
       if (current_assignee != 0
@@ -274,12 +299,21 @@ inbox_actor::behavior_type inbox(pointer self, inbox_row row, entity_context ctx
       return view;
     },
     [=](wake_atom, uint64_t generation) {
-      if (generation == self->state.wake_generation)
+      if (!self->state.retiring && generation == self->state.wake_generation)
         drain(self);
+    },
+    [=](retire_atom) -> caf::result<bool> {
+      auto& s = self->state;
+      s.retiring = true;
+      s.queue.clear();
+      auto promise = self->make_response_promise<bool>();
+      s.retired.push_back(promise);
+      quit_if_retired(self);
+      return promise;
     },
     [=](idle_atom, uint64_t generation) {
       auto& s = self->state;
-      if (generation != s.idle_generation)
+      if (s.retiring || generation != s.idle_generation)
         return;
       // Keep the actor while conversations wait: it owns the queue and its timers.
       bool keep = self->clock().now() - s.last_used < s.ctx.options.idle_after || !s.queue.empty();

@@ -65,18 +65,18 @@ using conversation_actor = caf::typed_actor<
   caf::replies_to<labels_atom, std::vector<std::string>, performer>::with<conversation_row>,
   caf::replies_to<attributes_atom, std::string, performer>::with<conversation_row>,
   caf::replies_to<team_atom, int64_t, std::string, performer>::with<conversation_row>,
+  caf::replies_to<delete_atom, int64_t, performer>::with<message_row>,
   caf::replies_to<get_atom>::with<conversation_row>, caf::reacts_to<wake_atom, uint64_t>,
-  caf::reacts_to<idle_atom, uint64_t>>;
+  caf::reacts_to<idle_atom, uint64_t>, caf::replies_to<retire_atom>::with<bool>>;
 
 /// Owns an inbox's round-robin ring, assignment rate limiter and waiting queue.
-using inbox_actor
-  = caf::typed_actor<caf::replies_to<create_atom, conversation_row>::with<conversation_row>,
-                     caf::reacts_to<want_agent_atom, int64_t, int64_t>,
-                     caf::reacts_to<member_atom, int64_t, bool, std::string>,
-                     caf::reacts_to<eligible_atom, int64_t, bool>,
-                     caf::reacts_to<toggle_atom, bool>,
-                     caf::replies_to<inspect_atom>::with<inbox_view>,
-                     caf::reacts_to<wake_atom, uint64_t>, caf::reacts_to<idle_atom, uint64_t>>;
+using inbox_actor = caf::typed_actor<
+  caf::replies_to<create_atom, conversation_row>::with<conversation_row>,
+  caf::reacts_to<want_agent_atom, int64_t, int64_t>,
+  caf::reacts_to<member_atom, int64_t, bool, std::string>,
+  caf::reacts_to<eligible_atom, int64_t, bool>, caf::reacts_to<toggle_atom, bool>,
+  caf::replies_to<inspect_atom>::with<inbox_view>, caf::reacts_to<wake_atom, uint64_t>,
+  caf::reacts_to<idle_atom, uint64_t>, caf::replies_to<retire_atom>::with<bool>>;
 
 /// An agent: presence per account, availability, auto_offline; tells its inboxes when
 /// its eligibility for auto-assignment changes.
@@ -92,11 +92,17 @@ using operator_actor = caf::typed_actor<
 /// Maps (kind, id) to the entity's actor, spawning (after loading its state) on first
 /// use. Callers never spawn entities themselves; a later cluster issue routes to the
 /// owning node behind this same interface.
+/// Deletes go through `retire` (scope as `retire_scope`, id): the live entities in the
+/// scope finish their writes in flight and stop, and none in the scope is activated again
+/// until the matching `release` (after the delete committed or failed). The answer is the
+/// number of live entities that were stopped.
 using registry_actor
   = caf::typed_actor<caf::replies_to<conversation_atom, int64_t>::with<conversation_actor>,
                      caf::replies_to<inbox_atom, int64_t>::with<inbox_actor>,
                      caf::replies_to<operator_atom, int64_t>::with<operator_actor>,
                      caf::replies_to<passivate_atom, uint8_t, int64_t, caf::actor_addr>::with<bool>,
-                     caf::replies_to<count_atom>::with<entity_counts>>;
+                     caf::replies_to<count_atom>::with<entity_counts>,
+                     caf::replies_to<retire_atom, uint8_t, int64_t>::with<uint64_t>,
+                     caf::reacts_to<release_atom, uint8_t, int64_t>>;
 
 } // namespace messenger::actors

@@ -232,6 +232,9 @@ CAF_BEGIN_TYPE_ID_BLOCK(messenger, caf::first_custom_type_id)
   CAF_ADD_ATOM(messenger, messenger::actors, count_atom, "count")
   CAF_ADD_ATOM(messenger, messenger::actors, create_atom, "create")
   CAF_ADD_ATOM(messenger, messenger::actors, team_atom, "team")
+  CAF_ADD_ATOM(messenger, messenger::actors, retire_atom, "retire")
+  CAF_ADD_ATOM(messenger, messenger::actors, release_atom, "release")
+  CAF_ADD_ATOM(messenger, messenger::actors, delete_atom, "delete")
 
 CAF_END_TYPE_ID_BLOCK(messenger)
 

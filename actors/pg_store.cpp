@@ -1,6 +1,7 @@
 #include "actors/pg_store.hpp"
 
 #include "actors/errors.hpp"
+#include "actors/row_codec.hpp"
 
 #include <caf/all.hpp>
 
@@ -132,6 +133,12 @@ VALUES ($1, $2, NULLIF($3::bigint, 0), NULLIF($4::bigint, 0), $5, NULLIF($6::int
         messenger_ts($12), messenger_ts($12), messenger_ts($12), messenger_ts($12))
 RETURNING id, display_id, uuid::text AS uuid)sql";
 
+// Chatwoot's message soft delete; the conversation's times are not touched.
+constexpr const char* delete_message_sql
+  = "UPDATE messages m SET content = 'This message was deleted', content_attributes = "
+    "coalesce(m.content_attributes, '{}') || '{\"deleted\": true}', updated_at = now() AT TIME "
+    "ZONE 'utc' WHERE m.conversation_id = $1 AND m.id = $2 RETURNING " MESSENGER_MESSAGE_COLUMNS;
+
 constexpr const char* save_availability_sql = R"sql(
 UPDATE account_users SET availability = $3, auto_offline = $4,
                          updated_at = now() AT TIME ZONE 'utc'
@@ -234,6 +241,9 @@ write_command command_of(const conversation_write& w) {
                            str(m.status), m.source_id, str(m.content_type), m.content_attributes,
                            m.sender_type, str(m.sender_id), m.additional_attributes, m.echo_id}));
   }
+  if (w.delete_message_id != 0)
+    cmd.statements.push_back(
+      make_statement(delete_message_sql, {str(c.id), str(w.delete_message_id)}));
   cmd.statements.push_back(make_statement(
     update_conversation_sql,
     {str(c.id), str(c.status), str(c.priority), str(c.assignee_id), str(c.assignee_agent_bot_id),
@@ -332,6 +342,7 @@ store_actor::behavior_type pg_store(pointer self, writer_actor writer, reader_ac
     [=](save_atom, conversation_write& w) -> caf::result<message_row> {
       auto promise = self->make_response_promise<message_row>();
       bool has_message = w.has_message;
+      bool deletes = w.delete_message_id != 0;
       auto message = w.message;
       self->request(self->state.writer, timeout, write_atom_v, command_of(w))
         .then(
@@ -339,6 +350,14 @@ store_actor::behavior_type pg_store(pointer self, writer_actor writer, reader_ac
             auto stored = message;
             if (has_message)
               stored.id = to_int(res.results.at(0).field(0, "id"));
+            if (deletes) {
+              const auto& rs = res.results.at(has_message ? 1 : 0);
+              if (rs.rows.empty()) {
+                promise.deliver(to_caf_error({errc::not_found, "Resource could not be found"}));
+                return;
+              }
+              stored = message_from_row(rs, 0);
+            }
             promise.deliver(stored);
           },
           [=](caf::error& err) mutable { promise.deliver(err); });

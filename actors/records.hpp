@@ -118,12 +118,15 @@ struct conversation_write {
   bool has_message = false;
   message_row message;
   std::vector<reporting_row> reports;
+  /// A message of this conversation to soft-delete in the same transaction (0: none);
+  /// the store answers with the deleted message, or not_found when it has no such message.
+  int64_t delete_message_id = 0;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, conversation_write& x) {
   return f(caf::meta::type_name("messenger::actors::conversation_write"), x.conversation,
-           x.labels_changed, x.has_message, x.message, x.reports);
+           x.labels_changed, x.has_message, x.message, x.reports, x.delete_message_id);
 }
 
 /// A member of an inbox, in the order members were added.

@@ -2,6 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include <string>
+
 namespace messenger::actors {
 
 namespace {
@@ -87,6 +89,27 @@ domain::message_facts facts_of(const message_row& msg, bool preserve_waiting_sin
   m.external_echo = has_key(msg.content_attributes, "external_echo");
   m.preserve_waiting_since = preserve_waiting_since;
   m.created_at = domain::from_micros(msg.created_at);
+  return m;
+}
+
+message_row message_from_row(const persistence::result_set& rs, size_t i) {
+  message_row m;
+  auto f = [&](const char* c) { return rs.field(i, c).text; };
+  m.id = std::stoll(f("id"));
+  m.content = f("content");
+  m.account_id = std::stoll(f("account_id"));
+  m.inbox_id = std::stoll(f("inbox_id"));
+  m.message_type = static_cast<uint8_t>(std::stoi(f("message_type")));
+  m.content_type = static_cast<uint8_t>(std::stoi(f("content_type")));
+  m.content_attributes = f("content_attributes");
+  m.additional_attributes = f("additional_attributes");
+  m.is_private = f("private") == "t";
+  m.status = static_cast<uint8_t>(std::stoi(f("status")));
+  m.source_id = f("source_id");
+  m.echo_id = f("echo_id");
+  m.sender_type = f("sender_type");
+  m.sender_id = std::stoll(f("sender_id"));
+  m.created_at = std::stoll(f("created_at"));
   return m;
 }
 

@@ -1,5 +1,6 @@
 #include "net/api/account.hpp"
 
+#include "actors/errors.hpp"
 #include "net/actor_bridge.hpp"
 #include "net/api/auth.hpp"
 #include "net/api/inboxes.hpp"
@@ -11,6 +12,8 @@
 
 #include <algorithm>
 #include <array>
+#include <atomic>
+#include <memory>
 
 namespace messenger::net::api {
 
@@ -23,6 +26,35 @@ using persistence::write_command;
 using persistence::write_result;
 using opt_text = std::optional<std::string>;
 constexpr auto timeout = std::chrono::seconds{30};
+
+/// Each conversation drops its (deleted) team through its actor; answers 200 once all did,
+/// 503 when one could not (the team is gone either way; a retry finds what is left).
+void drop_team(const context& ctx, std::vector<int64_t> conversations, const responder& respond) {
+  if (conversations.empty())
+    return respond(http_response::json(200, ""));
+  auto left = std::make_shared<std::atomic<size_t>>(conversations.size());
+  auto failed = std::make_shared<std::atomic<bool>>(false);
+  auto done = [left, failed, respond](bool ok) {
+    if (!ok)
+      *failed = true;
+    if (--*left == 0)
+      respond(*failed ? http_response::error(503, "Service unavailable, try again")
+                      : http_response::json(200, ""));
+  };
+  auto sys = ctx.sys;
+  for (auto id : conversations)
+    ask(
+      *sys, ctx.registry, timeout,
+      [sys, done](actors::conversation_actor& conv) {
+        ask(
+          *sys, conv, timeout, [done](actors::conversation_row&) { done(true); },
+          [done](caf::error&) { done(false); }, actors::team_atom_v, int64_t{0}, std::string{},
+          actors::performer{});
+      },
+      // A conversation deleted meanwhile has no team to drop.
+      [done](caf::error& err) { done(actors::from_caf_error(err).code == errc::not_found); },
+      actors::conversation_atom_v, id);
+}
 
 /// Every row's column `j` (JSON text) as an array, optionally wrapped as {"<key>": [...]}.
 http_response rows_json(const result_set& rs, const char* wrap = nullptr) {
@@ -469,21 +501,34 @@ void add_team_routes(router& routes, const context& ctx, const std::string& base
       if (!id)
         return respond(not_found());
       auto team = std::to_string(*id);
+      // The team goes first, then each of its conversations drops it through its own actor
+      // (the one writer of its row; Chatwoot nullifies team_id).
       write(
         ctx,
         write_command{
-          {make_statement("UPDATE conversations SET team_id = NULL WHERE account_id = $1 AND "
-                          "team_id = $2",
-                          {account_of(who), team}),
-           make_statement("DELETE FROM team_members WHERE team_id = (SELECT id FROM teams "
+          {make_statement("DELETE FROM team_members WHERE team_id = (SELECT id FROM teams "
                           "WHERE account_id = $1 AND id = $2)",
                           {account_of(who), team}),
            make_statement("DELETE FROM teams WHERE account_id = $1 AND id = $2 RETURNING id",
                           {account_of(who), team})}},
-        [](write_result& res) {
-          return res.results.at(2).rows.empty() ? not_found() : http_response::json(200, "");
+        [ctx, respond, who, team](write_result& res) {
+          if (res.results.at(1).rows.empty())
+            return not_found();
+          query(
+            ctx,
+            make_statement("SELECT id FROM conversations WHERE account_id = $1 AND team_id = $2",
+                           {account_of(who), team}),
+            [ctx, respond](result_set& rs) {
+              std::vector<int64_t> ids;
+              for (size_t i = 0; i < rs.rows.size(); ++i)
+                ids.push_back(std::stoll(rs.field(i, "id").text));
+              drop_team(ctx, std::move(ids), respond);
+              return deferred();
+            },
+            pass_on(respond));
+          return deferred();
         },
-        respond);
+        pass_on(respond));
     });
   });
 

@@ -303,7 +303,8 @@ void add_contact_routes(router& routes, const context& ctx) {
       if (!who.administrator)
         return respond(http_response::error(401, "You are not authorized to do this action"));
       // The contact goes with its contact inboxes, conversations and their messages (Chatwoot
-      // destroys them asynchronously; here they go in the same transaction).
+      // destroys them asynchronously; here they go in the same transaction, after the
+      // registry retired the contact's live conversation actors).
       auto account = std::to_string(who.account_id);
       auto contact = std::to_string(id);
       auto in_contact = "conversation_id IN (SELECT id FROM conversations WHERE account_id = $1 "
@@ -320,8 +321,8 @@ void add_contact_routes(router& routes, const context& ctx) {
                         {account, contact}),
          make_statement("DELETE FROM contacts WHERE account_id = $1 AND id = $2 RETURNING id",
                         {account, contact})}};
-      write(
-        ctx, std::move(cmd),
+      retire_and_write(
+        ctx, actors::retire_scope::contact, id, std::move(cmd),
         [](persistence::write_result& res) {
           if (res.results.at(4).rows.empty())
             return not_found();

@@ -94,6 +94,26 @@ void write(const context& ctx, persistence::write_command cmd,
     std::move(cmd));
 }
 
+void retire_and_write(const context& ctx, actors::retire_scope scope, int64_t id,
+                      persistence::write_command cmd,
+                      std::function<http_response(persistence::write_result&)> ok,
+                      responder respond) {
+  auto code = static_cast<uint8_t>(scope);
+  auto registry = ctx.registry;
+  // Whatever the delete's outcome, the scope is released before the answer goes out.
+  responder release_then_respond = [registry, code, id, respond](http_response res) {
+    caf::anon_send(registry, actors::release_atom_v, code, id);
+    respond(std::move(res));
+  };
+  ask(
+    *ctx.sys, ctx.registry, timeout,
+    [ctx, cmd, ok, release_then_respond](uint64_t) mutable {
+      write(ctx, std::move(cmd), ok, release_then_respond);
+    },
+    [release_then_respond](caf::error& err) { release_then_respond(error_response(err)); },
+    actors::retire_atom_v, code, id);
+}
+
 namespace {
 
 /// multipart/form-data (Rails params; what Chatwoot's JS clients send for messages) as a

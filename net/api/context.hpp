@@ -1,5 +1,6 @@
 #pragma once
 
+#include "actors/entity_context.hpp"
 #include "actors/interfaces.hpp"
 #include "net/http_types.hpp"
 
@@ -55,6 +56,15 @@ void query(const context& ctx, persistence::statement stmt,
 /// Commits a write command; `ok` builds the response from the committed result.
 void write(const context& ctx, persistence::write_command cmd,
            std::function<http_response(persistence::write_result&)> ok, responder respond);
+
+/// A delete through the owners: the registry retires the live entities in `scope` (they
+/// finish their writes in flight, then stop) and activates none in it until the delete is
+/// over; then `cmd` commits and `ok` answers. Nothing an entity wrote can land after the
+/// delete.
+void retire_and_write(const context& ctx, actors::retire_scope scope, int64_t id,
+                      persistence::write_command cmd,
+                      std::function<http_response(persistence::write_result&)> ok,
+                      responder respond);
 
 /// Parses the request body as a JSON object (an empty body is `{}`; a multipart/form-data
 /// body becomes an object of its text fields, file parts listed under "attachments[]"), or

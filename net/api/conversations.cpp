@@ -468,37 +468,24 @@ void add_conversation_routes(router& routes, const context& ctx) {
       with_conversation(ctx, req, respond, [ctx, respond, message](target t) {
         if (!message)
           return respond(http_response::error(404, "Resource could not be found"));
-        // Soft delete (Chatwoot's MessagesController#destroy): the content is replaced and
-        // content_attributes.deleted set; the conversation's timestamps are not touched, so
-        // the conversation actor is not involved. Published as message.updated.
-        auto sql = "UPDATE messages m SET content = 'This message was deleted', content_attributes "
-                   "= coalesce(m.content_attributes, '{}') || '{\"deleted\": true}', updated_at = "
-                   "now() AT TIME ZONE 'utc' WHERE m.conversation_id = $1 AND m.id = $2 "
-                   "RETURNING " MESSENGER_MESSAGE_COLUMNS;
-        write(
-          ctx,
-          persistence::write_command{
-            {make_statement(sql, {std::to_string(t.conversation_id), std::to_string(*message)})}},
-          [ctx, t](persistence::write_result& res) {
-            const auto& rs = res.results.at(0);
-            if (rs.rows.empty())
-              return http_response::error(404, "Resource could not be found");
-            auto msg = message_from_row(rs, 0);
-            auto data = message_body(rs, 0, t.display_id).dump();
-            actors::domain_event ev;
-            ev.name = "message.updated";
-            ev.account_id = msg.account_id;
-            ev.inbox_id = msg.inbox_id;
-            ev.conversation_id = t.conversation_id;
-            ev.display_id = t.display_id;
-            ev.message_id = msg.id;
-            ev.at = msg.created_at;
-            ev.data = data;
-            ev.by = performer_of(t.who);
-            publish(ctx, std::move(ev));
-            return http_response::json(200, std::move(data));
+        // Soft delete (Chatwoot's MessagesController#destroy) by the conversation actor, the
+        // one writer of its messages; it publishes message.updated. The answer shows the
+        // stored message with its sender, as every message answer does.
+        ask_conversation(
+          ctx, t.conversation_id, respond,
+          [ctx, respond, t](actors::message_row& deleted) {
+            query(
+              ctx,
+              make_statement("SELECT " MESSENGER_MESSAGE_COLUMNS " FROM messages m WHERE m.id = $1",
+                             {std::to_string(deleted.id)}),
+              [t](result_set& rs) {
+                if (rs.rows.empty())
+                  return not_found();
+                return http_response::json(200, message_body(rs, 0, t.display_id).dump());
+              },
+              respond);
           },
-          respond);
+          actors::delete_atom_v, *message, performer_of(t.who));
       });
     });
 

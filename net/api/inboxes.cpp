@@ -400,10 +400,11 @@ void add_inbox_routes(router& routes, const context& ctx) {
       auto account = std::to_string(who.account_id);
       auto in = std::to_string(*id);
       // Chatwoot deletes asynchronously; here the inbox goes with its channel, members,
-      // contact inboxes, conversations and messages in one transaction.
+      // contact inboxes, conversations and messages in one transaction, after the registry
+      // retired the inbox actor and its live conversation actors.
       auto owned = [&](const char* sql) { return make_statement(sql, {account, in}); };
-      write(
-        ctx,
+      retire_and_write(
+        ctx, actors::retire_scope::inbox, *id,
         persistence::write_command{
           {owned("DELETE FROM messages WHERE inbox_id = (SELECT id FROM inboxes WHERE id = $2 "
                  "AND account_id = $1)"),

@@ -194,8 +194,9 @@ void add_platform_routes(router& routes, const context& ctx) {
                auto id = id_param(req, "account_id");
                if (!id)
                  return respond(http_response::error(404, "Resource could not be found"));
-               write(
-                 ctx,
+               // The account's live conversation and inbox actors are retired first.
+               retire_and_write(
+                 ctx, actors::retire_scope::account, *id,
                  write_command{{make_statement("DELETE FROM account_users WHERE account_id = $1",
                                                {std::to_string(*id)}),
                                 make_statement("DELETE FROM accounts WHERE id = $1 RETURNING id",

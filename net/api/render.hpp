@@ -1,6 +1,7 @@
 #pragma once
 
 #include "actors/records.hpp"
+#include "actors/row_codec.hpp"
 #include "net/api/context.hpp"
 #include "persistence/sql.hpp"
 
@@ -47,17 +48,6 @@ extern const char* const conversation_list_columns;
 /// Builds a conversation_row from row `i` of a query selecting `conversation_list_columns`.
 actors::conversation_row conversation_from_row(const persistence::result_set& rs, size_t i);
 
-/// The message columns of a messages row aliased `m` (what `message_from_row` and
-/// `message_body` read), with the sender's push data as `sender_json`.
-#define MESSENGER_MESSAGE_COLUMNS                                                                  \
-  "m.id, m.content, m.account_id, m.inbox_id, m.message_type, m.content_type, "                    \
-  "coalesce(m.content_attributes, '{}')::text AS content_attributes, "                             \
-  "coalesce(m.additional_attributes, '{}')::text AS additional_attributes, m.private, "            \
-  "coalesce(m.status, 0) AS status, coalesce(m.source_id, '') AS source_id, "                      \
-  "coalesce(m.echo_id, '') AS echo_id, coalesce(m.sender_type, '') AS sender_type, "               \
-  "coalesce(m.sender_id, 0) AS sender_id, messenger_us(m.created_at) AS created_at, "              \
-  "messenger_sender_json(m.sender_type, m.sender_id)::text AS sender_json"
-
 /// The message JSON (Message#push_event_data) of row `i` of a query selecting
 /// MESSENGER_MESSAGE_COLUMNS, with its `sender`.
 nlohmann::json message_body(const persistence::result_set& rs, size_t i, int64_t display_id);
@@ -66,10 +56,6 @@ nlohmann::json message_body(const persistence::result_set& rs, size_t i, int64_t
 nlohmann::json message_body(const actors::message_row& msg, int64_t display_id,
                             const actors::performer& by);
 
-/// A message_row from row `i` of a query selecting the message columns (id, content,
-/// account_id, inbox_id, message_type, content_type, content_attributes,
-/// additional_attributes, private, status, source_id, echo_id, sender_type, sender_id,
-/// created_at in microseconds; text columns coalesced to '').
-actors::message_row message_from_row(const persistence::result_set& rs, size_t i);
+using actors::message_from_row;
 
 } // namespace messenger::net::api

@@ -487,4 +487,59 @@ CAF_TEST(a reopened conversation whose assignee left the inbox gets a new agent)
   CAF_CHECK_EQUAL(data->conversations[1001].assignee_id, 101); // kept
 }
 
+CAF_TEST(
+  a retired conversation finishes its write and none in the scope comes back until released) {
+  data->conversations[1001].contact_id = 6; // another contact's conversation
+  start();
+  auto c = conv(1000);
+  conv(1001);
+  message_command cmd;
+  cmd.message.content = "written before the delete";
+  cmd.message.sender_type = "Contact";
+  cmd.message.sender_id = 5;
+  // The write is in flight when the retire arrives: it still commits and is answered.
+  auto write = self->request(c, caf::infinite, message_atom_v, cmd);
+  auto retire = self->request(registry, caf::infinite, retire_atom_v,
+                              static_cast<uint8_t>(retire_scope::contact), int64_t{5});
+  consume_messages();
+  bool written = false;
+  write.receive([&](message_row&) { written = true; },
+                [&](caf::error& err) { CAF_FAIL(sys.render(err)); });
+  CAF_CHECK(written);
+  uint64_t retired = 0;
+  retire.receive([&](uint64_t n) { retired = n; },
+                 [&](caf::error& err) { CAF_FAIL(sys.render(err)); });
+  CAF_CHECK_EQUAL(retired, 1u);
+  CAF_CHECK_EQUAL(data->messages.size(), 1u);
+  // The old handle takes nothing more, and the registry activates nothing in the scope.
+  auto late = self->request(c, caf::infinite, message_atom_v, cmd);
+  consume_messages();
+  late.receive([&](message_row&) { CAF_FAIL("a retired conversation wrote"); }, [](caf::error&) {});
+  CAF_CHECK_EQUAL(data->messages.size(), 1u);
+  auto blocked = self->request(registry, caf::infinite, conversation_atom_v, int64_t{1000});
+  consume_messages();
+  std::optional<errc> code;
+  blocked.receive([](conversation_actor&) {},
+                  [&](caf::error& e) { code = from_caf_error(e).code; });
+  CAF_CHECK(code == errc::not_found);
+  CAF_CHECK_EQUAL(row(1001).id, 1001); // outside the scope
+  self->send(registry, release_atom_v, static_cast<uint8_t>(retire_scope::contact), int64_t{5});
+  consume_messages();
+  CAF_CHECK_EQUAL(row(1000).id, 1000); // the delete did not happen: it is back
+}
+
+CAF_TEST(a message delete is written and published by the conversation actor) {
+  start();
+  auto first = post(1000, 0, "Contact", 5);
+  post(1000, 1, "User", 100);
+  performer by{"User", 100, "Alice", false};
+  auto deleted = ask<message_row>(conv(1000), delete_atom_v, first.id, by);
+  CAF_CHECK_EQUAL(deleted.content, "This message was deleted");
+  CAF_CHECK_EQUAL(data->messages.at(0).content, "This message was deleted");
+  CAF_CHECK_EQUAL(data->messages.at(1).content, "hi");
+  CAF_CHECK_EQUAL(count_events("message.updated"), 1u);
+  CAF_CHECK(ask_error(conv(1000), delete_atom_v, int64_t{99}, by) == errc::not_found);
+  CAF_CHECK_EQUAL(count_events("message.updated"), 1u);
+}
+
 CAF_TEST_FIXTURE_SCOPE_END()

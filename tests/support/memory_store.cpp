@@ -36,6 +36,16 @@ store_actor::behavior_type memory_store(store_actor::pointer, std::shared_ptr<me
       data->conversations[w.conversation.id] = w.conversation;
       for (auto& r : w.reports)
         data->reports.push_back(r);
+      if (w.delete_message_id != 0) {
+        auto index = static_cast<size_t>(w.delete_message_id - 1);
+        if (w.delete_message_id < 0 || index >= data->messages.size()
+            || data->messages[index].conversation_id != w.conversation.id)
+          return to_caf_error({errc::not_found, "Resource could not be found"});
+        auto& m = data->messages[index];
+        m.content = "This message was deleted";
+        m.content_attributes = R"({"deleted":true})";
+        return m;
+      }
       if (!w.has_message)
         return message_row{};
       w.message.id = static_cast<int64_t>(data->messages.size()) + 1;
