@@ -504,8 +504,9 @@ conversation_actor::behavior_type conversation(pointer self, conversation_row in
       if (!admit(self))
         return gone();
       auto row = current_row(self);
-      std::string data = "{\"conversation\":" + conversation_json(row, 0)
-                         + ",\"is_private\":" + (is_private ? "true" : "false") + "}";
+      std::string data
+        = "{\"conversation\":" + conversation_json(row, domain::unread_count(self->state.conv))
+          + ",\"is_private\":" + (is_private ? "true" : "false") + "}";
       publish(self, make_event(self, on ? "conversation.typing_on" : "conversation.typing_off",
                                std::move(data), by));
       return true;
