@@ -192,6 +192,58 @@ CAF_TEST(toggle status priority labels attributes assignments) {
                   200);
 }
 
+CAF_TEST(unread moves the agents last seen before the last incoming message) {
+  call_json("POST", base + "/messages", {{"content", "one"}, {"message_type", "incoming"}});
+  call_json("POST", base + "/messages", {{"content", "two"}, {"message_type", "incoming"}});
+  call_json("POST", base + "/messages", {{"content", "answer"}});
+  auto epoch = [&](const std::string& column) {
+    return std::stoll(q("SELECT floor(extract(epoch FROM " + column
+                        + "))::bigint FROM "
+                          "conversations WHERE display_id = 1"));
+  };
+  auto seen = call_json("POST", base + "/update_last_seen");
+  CAF_CHECK_EQUAL(q("SELECT (agent_last_seen_at > (SELECT max(created_at) FROM messages))::text "
+                    "FROM conversations"),
+                  "true");
+  CAF_CHECK_EQUAL(seen["agent_last_seen_at"].get<int64_t>(), epoch("agent_last_seen_at"));
+  // The incoming messages the dashboard counts as unread (BEHAVIOUR.md §8: created after
+  // agent_last_seen_at).
+  auto unread_in_db = [&] {
+    return q("SELECT count(*) FROM messages m, conversations c WHERE c.display_id = 1 AND "
+             "m.conversation_id = c.id AND m.message_type = 0 AND (c.agent_last_seen_at IS NULL "
+             "OR m.created_at > c.agent_last_seen_at)");
+  };
+  CAF_CHECK_EQUAL(unread_in_db(), "0");
+  // POST …/unread: agent_last_seen_at and assignee_last_seen_at = the last incoming
+  // message's created_at - 1 s, so the conversation has unread messages again.
+  auto unread = call_json("POST", base + "/unread");
+  CAF_CHECK_EQUAL(q("SELECT (agent_last_seen_at = (SELECT max(created_at) FROM messages WHERE "
+                    "message_type = 0) - interval '1 second' AND assignee_last_seen_at = "
+                    "agent_last_seen_at)::text FROM conversations"),
+                  "true");
+  CAF_CHECK_NOT_EQUAL(unread_in_db(), "0");
+  CAF_CHECK_EQUAL(unread["agent_last_seen_at"].get<int64_t>(), epoch("agent_last_seen_at"));
+  auto shown = call_json("GET", base);
+  CAF_CHECK_EQUAL(shown["agent_last_seen_at"].get<int64_t>(), epoch("agent_last_seen_at"));
+  // Not throttled: reading again moves it past the messages.
+  call_json("POST", base + "/update_last_seen");
+  CAF_CHECK_EQUAL(unread_in_db(), "0");
+  // Without incoming messages the last-seen times become NULL.
+  auto other = call_json("POST", "/api/v1/accounts/1/conversations",
+                         {{"inbox_id", 10}, {"contact_id", 5}})["id"]
+                 .get<int64_t>();
+  auto other_path = "/api/v1/accounts/1/conversations/" + std::to_string(other);
+  call_json("POST", other_path + "/update_last_seen");
+  auto other_where = " FROM conversations WHERE display_id = " + std::to_string(other);
+  CAF_CHECK_EQUAL(q("SELECT (agent_last_seen_at IS NOT NULL)::text" + other_where), "true");
+  call_json("POST", other_path + "/unread");
+  CAF_CHECK_EQUAL(
+    q("SELECT (agent_last_seen_at IS NULL AND assignee_last_seen_at IS NULL)::text" + other_where),
+    "true");
+  call_json("POST", "/api/v1/accounts/1/conversations/99/unread", nullptr, 404);
+  call_json("POST", base + "/unread", nullptr, 401, agent_token); // not a member of inbox 10
+}
+
 CAF_TEST(the list filters pages and counts) {
   q("INSERT INTO conversations (account_id, inbox_id, contact_id, status, assignee_id, "
     "created_at, updated_at, last_activity_at) SELECT 1, 10, 5, CASE WHEN g % 3 = 0 THEN 1 ELSE "
