@@ -126,8 +126,8 @@ expected<uint16_t> node::start() {
   net::server_options sopts;
   sopts.host = st.cfg.http_addr.host;
   sopts.port = st.cfg.http_addr.port;
-  sopts.throttle
-    = {st.cfg.rate_limit_per_ip, st.cfg.rate_limit_per_token, st.cfg.rate_limit_allowed_ips};
+  sopts.throttle = {st.cfg.rate_limit_per_ip, st.cfg.rate_limit_per_token,
+                    st.cfg.rate_limit_allowed_ips, st.cfg.rate_limit_clock};
   sopts.cable = net::make_cable_handler(api, st.cable_hub);
   sopts.cable_queue_limit = st.cfg.cable_queue_limit;
   sopts.sse = net::make_sse_handler(api, st.cable_hub);

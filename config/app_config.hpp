@@ -2,7 +2,9 @@
 
 #include "common/log.hpp"
 
+#include <chrono>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -46,6 +48,9 @@ struct app_config {
   /// environment.
   uint32_t edge_cache_ms = 2000;
   std::vector<std::string> rate_limit_allowed_ips{"127.0.0.1", "::1"};
+  /// The clock of the rate limit windows (empty: the system clock); not in the environment:
+  /// tests set it.
+  std::function<std::chrono::system_clock::time_point()> rate_limit_clock;
   log::level log_level = log::level::info;
 
   // Program switches (flags only).
