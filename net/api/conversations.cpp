@@ -470,11 +470,14 @@ void add_conversation_routes(router& routes, const context& ctx) {
           return respond(http_response::error(404, "Resource could not be found"));
         // Soft delete (Chatwoot's MessagesController#destroy): the content is replaced and
         // content_attributes.deleted set; the conversation's timestamps are not touched, so
-        // the conversation actor is not involved. Published as message.updated.
-        auto sql = "UPDATE messages m SET content = 'This message was deleted', content_attributes "
-                   "= coalesce(m.content_attributes, '{}') || '{\"deleted\": true}', updated_at = "
-                   "now() AT TIME ZONE 'utc' WHERE m.conversation_id = $1 AND m.id = $2 "
-                   "RETURNING " MESSENGER_MESSAGE_COLUMNS;
+        // the conversation actor is not involved. Published as message.updated (to the
+        // conversation's contact too, hence its contact inbox).
+        auto sql
+          = "UPDATE messages m SET content = 'This message was deleted', content_attributes "
+            "= coalesce(m.content_attributes, '{}') || '{\"deleted\": true}', updated_at = "
+            "now() AT TIME ZONE 'utc' WHERE m.conversation_id = $1 AND m.id = $2 "
+            "RETURNING " MESSENGER_MESSAGE_COLUMNS ", coalesce((SELECT c.contact_inbox_id FROM "
+            "conversations c WHERE c.id = m.conversation_id), 0) AS contact_inbox_id";
         write(
           ctx,
           persistence::write_command{
@@ -495,6 +498,8 @@ void add_conversation_routes(router& routes, const context& ctx) {
             ev.at = msg.created_at;
             ev.data = data;
             ev.by = performer_of(t.who);
+            ev.contact_id = t.contact_id;
+            ev.contact_inbox_id = std::stoll(rs.field(0, "contact_inbox_id").text);
             publish(ctx, std::move(ev));
             return http_response::json(200, std::move(data));
           },
