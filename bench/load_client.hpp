@@ -208,9 +208,17 @@ inline size_t run_epoll_load(uint16_t port, int connections,
     }
     return true;
   };
+  // A connection that cannot send even after reopening twice is given up (the server is
+  // gone): every attempt was counted as an error.
   auto issue_or_fail = [&](int i) {
-    while (!issue(i))
+    for (int attempt = 0; !issue(i); ++attempt) {
       fail(i);
+      if (attempt == 2) {
+        ::epoll_ctl(ep, EPOLL_CTL_DEL, conns[static_cast<size_t>(i)].fd, nullptr);
+        conns[static_cast<size_t>(i)].busy = false;
+        return;
+      }
+    }
   };
   for (int i = 0; i < connections; ++i) {
     open(i);

@@ -89,8 +89,9 @@ struct client_conn {
   int fd = -1;
   uint8_t state = 0; // 0 connecting, 1 upgrading, 2 subscribing, 3 idle, 4 closed
   bool raw = false;
-  size_t user = 0;  ///< ws: the index of its user
-  int64_t seen = 0; ///< rounds (ws) or bytes (raw) received
+  size_t user = 0;     ///< ws: the index of its user
+  int64_t seen = 0;    ///< the last round (ws) or the bytes (raw) received
+  int64_t seen_at = 0; ///< when `seen` last grew
   std::string in;
 };
 
@@ -206,8 +207,17 @@ int run_clients(int commands, int answers) {
           std::string kind;
           cmd >> kind >> expect_round;
           expect_raw = kind == "raw";
+          // What arrived before this command was read (the kernel may hand over the
+          // sockets' bytes before the pipe's line) counts too.
           reached = 0;
           last_at = 0;
+          auto goal
+            = expect_raw ? expect_round * static_cast<int64_t>(reference_frame) : expect_round;
+          for (auto& c : conns)
+            if (c.raw == expect_raw && c.state != 4 && c.seen >= goal) {
+              ++reached;
+              last_at = std::max(last_at, c.seen_at);
+            }
         } else if (verb == "go") {
           cmd >> go_at;
           check_done();
@@ -259,6 +269,7 @@ int run_clients(int commands, int answers) {
           break;
         if (c.raw) {
           c.seen += k;
+          c.seen_at = now_us();
           if (expect_raw && expect_round > 0
               && c.seen >= expect_round * static_cast<int64_t>(reference_frame)
               && c.seen - k < expect_round * static_cast<int64_t>(reference_frame)) {
@@ -301,14 +312,18 @@ int run_clients(int commands, int answers) {
           ++subscribed;
           continue;
         }
-        if (expect_round > 0 && !expect_raw
-            && f.payload.find("\"message.created\"") != std::string::npos) {
+        if (f.payload.find("\"message.created\"") != std::string::npos) {
           auto at = f.payload.find(marker_prefix);
-          if (at != std::string::npos
-              && std::atoll(f.payload.c_str() + at + marker_prefix.size()) == expect_round) {
-            c.seen = expect_round;
+          if (at == std::string::npos)
+            continue;
+          auto round = std::atoll(f.payload.c_str() + at + marker_prefix.size());
+          if (round <= c.seen)
+            continue;
+          c.seen = round;
+          c.seen_at = now_us();
+          if (!expect_raw && round == expect_round) {
             ++reached;
-            last_at = now_us();
+            last_at = c.seen_at;
           }
         }
       }
