@@ -44,6 +44,9 @@ struct app_config {
   /// First webhook retry after this many milliseconds (then doubling); not in the
   /// environment: tests shorten it.
   uint32_t webhook_retry_base_ms = 1000;
+  /// Seconds between cluster heartbeats (lease renewals); not in the environment: tests
+  /// shorten it.
+  uint32_t cluster_heartbeat_s = 3;
   /// How long the edge reuses authentication and policy answers (0 = never); not in the
   /// environment.
   uint32_t edge_cache_ms = 2000;
