@@ -244,6 +244,64 @@ CAF_TEST(unread moves the agents last seen before the last incoming message) {
   call_json("POST", base + "/unread", nullptr, 401, agent_token); // not a member of inbox 10
 }
 
+CAF_TEST(unread_count is the number of incoming messages after the agents last seen) {
+  // BEHAVIOUR.md §8: incoming messages (message_type 0) created after agent_last_seen_at
+  // (all of them while it is NULL), at most 10. Every REST answer carries it: show, the
+  // list, the contact's conversations and the answers of update_last_seen and unread.
+  auto in_list = [&](const json& list) {
+    for (const auto& c : list)
+      if (c["id"] == 1)
+        return c["unread_count"].get<int>();
+    CAF_FAIL("conversation 1 is not listed: " << list.dump());
+    return -1;
+  };
+  auto everywhere = [&] {
+    auto shown = call_json("GET", base);
+    auto list = call_json("GET", "/api/v1/accounts/1/conversations?status=all");
+    auto of_contact = call_json("GET", "/api/v1/accounts/1/contacts/5/conversations");
+    return std::vector<int>{shown["unread_count"].get<int>(), in_list(list["data"]["payload"]),
+                            in_list(of_contact["payload"])};
+  };
+  auto all = [](int n) { return std::vector<int>{n, n, n}; };
+  auto incoming = [&](int n) {
+    for (int i = 0; i < n; ++i)
+      call_json("POST", base + "/messages",
+                {{"content", "in " + std::to_string(i)}, {"message_type", "incoming"}});
+  };
+  CAF_CHECK_EQUAL(everywhere(), all(0));
+  incoming(3);
+  CAF_CHECK_EQUAL(everywhere(), all(3));
+  // Outgoing messages and private notes are not unread.
+  call_json("POST", base + "/messages", {{"content", "on it"}});
+  call_json("POST", base + "/messages", {{"content", "note"}, {"private", true}});
+  CAF_CHECK_EQUAL(everywhere(), all(3));
+  incoming(9); // 12 incoming: capped at 10
+  CAF_CHECK_EQUAL(q("SELECT count(*) FROM messages WHERE message_type = 0"), "12");
+  CAF_CHECK_EQUAL(everywhere(), all(10));
+  auto patched = call_json("PATCH", base, {{"priority", "high"}});
+  CAF_CHECK_EQUAL(patched["unread_count"], 10);
+  // update_last_seen: everything read.
+  auto seen = call_json("POST", base + "/update_last_seen");
+  CAF_CHECK_EQUAL(seen["unread_count"], 0);
+  CAF_CHECK_EQUAL(everywhere(), all(0));
+  incoming(1);
+  CAF_CHECK_EQUAL(everywhere(), all(1));
+  call_json("POST", base + "/messages", {{"content", "answer"}});
+  CAF_CHECK_EQUAL(everywhere(), all(1));
+  auto seen_again = call_json("POST", base + "/update_last_seen");
+  CAF_CHECK_EQUAL(seen_again["unread_count"], 0);
+  CAF_CHECK_EQUAL(everywhere(), all(0));
+  // POST …/unread: last seen = the last incoming message - 1 s, so at least that message is
+  // unread again (and whichever incoming messages came within the second before it).
+  auto unread = call_json("POST", base + "/unread");
+  auto expected = std::stoi(
+    q("SELECT least(count(*), 10) FROM messages m, conversations c WHERE c.display_id = 1 AND "
+      "m.conversation_id = c.id AND m.message_type = 0 AND m.created_at > c.agent_last_seen_at"));
+  CAF_CHECK(expected >= 1);
+  CAF_CHECK_EQUAL(unread["unread_count"], expected);
+  CAF_CHECK_EQUAL(everywhere(), all(expected));
+}
+
 CAF_TEST(the list filters pages and counts) {
   q("INSERT INTO conversations (account_id, inbox_id, contact_id, status, assignee_id, "
     "created_at, updated_at, last_activity_at) SELECT 1, 10, 5, CASE WHEN g % 3 = 0 THEN 1 ELSE "
