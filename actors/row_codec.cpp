@@ -79,6 +79,14 @@ void from_domain(const domain::conversation& c, conversation_row& row) {
     row.recent_incoming.push_back(domain::to_micros(t));
 }
 
+int unread_count(const conversation_row& row) {
+  domain::conversation c;
+  c.agent_last_seen_at = to_opt_time(row.agent_last_seen_at);
+  for (auto t : row.recent_incoming)
+    c.recent_incoming.push_back(domain::from_micros(t));
+  return domain::unread_count(c);
+}
+
 domain::message_facts facts_of(const message_row& msg, bool preserve_waiting_since) {
   domain::message_facts m;
   m.type = static_cast<domain::message_type>(msg.message_type);

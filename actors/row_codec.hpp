@@ -15,6 +15,10 @@ domain::conversation to_domain(const conversation_row& row);
 /// Writes the domain record's fields into `row` (derived fields included).
 void from_domain(const domain::conversation& conv, conversation_row& row);
 
+/// unread_count (BEHAVIOUR.md §8) of a row the conversation actor answered (from its
+/// recent_incoming and agent_last_seen_at; 0 for rows read without recent_incoming).
+int unread_count(const conversation_row& row);
+
 /// The facts the message rules need, from a message row.
 domain::message_facts facts_of(const message_row& msg, bool preserve_waiting_since);
 

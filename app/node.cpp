@@ -57,7 +57,9 @@ struct node::impl {
   actors::listener_actor webhooks;
   actors::listener_actor cable;
   std::shared_ptr<net::cable_hub> cable_hub;
-  std::shared_ptr<std::atomic<bool>> migrations_applied = std::make_shared<std::atomic<bool>>(true);
+  /// Found true by /readyz (a node may start on a database with pending migrations).
+  std::shared_ptr<std::atomic<bool>> migrations_applied
+    = std::make_shared<std::atomic<bool>>(false);
   uint16_t port = 0;
   bool stopped = false;
 };
@@ -126,8 +128,8 @@ expected<uint16_t> node::start() {
   net::server_options sopts;
   sopts.host = st.cfg.http_addr.host;
   sopts.port = st.cfg.http_addr.port;
-  sopts.throttle
-    = {st.cfg.rate_limit_per_ip, st.cfg.rate_limit_per_token, st.cfg.rate_limit_allowed_ips};
+  sopts.throttle = {st.cfg.rate_limit_per_ip, st.cfg.rate_limit_per_token,
+                    st.cfg.rate_limit_allowed_ips, st.cfg.rate_limit_clock};
   sopts.cable = net::make_cable_handler(api, st.cable_hub);
   sopts.cable_queue_limit = st.cfg.cable_queue_limit;
   sopts.sse = net::make_sse_handler(api, st.cable_hub);
@@ -143,6 +145,7 @@ expected<uint16_t> node::start() {
   mopts.node_id = st.cfg.node_id;
   mopts.http_addr = config::host_port{st.cfg.http_addr.host, st.port}.str();
   mopts.cluster_addr = st.cfg.cluster_addr.str();
+  mopts.heartbeat = std::chrono::seconds{st.cfg.cluster_heartbeat_s};
   st.membership = cluster::spawn_membership(*st.sys, st.writer, mopts);
   net::add_health_routes(st.routes,
                          {st.sys.get(), st.reader, st.membership, st.migrations_applied});

@@ -2,7 +2,9 @@
 
 #include "common/log.hpp"
 
+#include <chrono>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -42,10 +44,16 @@ struct app_config {
   /// First webhook retry after this many milliseconds (then doubling); not in the
   /// environment: tests shorten it.
   uint32_t webhook_retry_base_ms = 1000;
+  /// Seconds between cluster heartbeats (lease renewals); not in the environment: tests
+  /// shorten it.
+  uint32_t cluster_heartbeat_s = 3;
   /// How long the edge reuses authentication and policy answers (0 = never); not in the
   /// environment.
   uint32_t edge_cache_ms = 2000;
   std::vector<std::string> rate_limit_allowed_ips{"127.0.0.1", "::1"};
+  /// The clock of the rate limit windows (empty: the system clock); not in the environment:
+  /// tests set it.
+  std::function<std::chrono::system_clock::time_point()> rate_limit_clock;
   log::level log_level = log::level::info;
 
   // Program switches (flags only).

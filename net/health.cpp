@@ -1,6 +1,7 @@
 #include "net/health.hpp"
 
 #include "net/actor_bridge.hpp"
+#include "persistence/migrator.hpp"
 
 #include <chrono>
 
@@ -29,21 +30,37 @@ void add_health_routes(router& routes, readiness_sources sources) {
     respond(http_response::json(200, R"({"status":"ok"})"));
   });
   routes.add("GET", "/readyz", [sources](http_request&, responder respond) {
-    bool migrations = sources.migrations_applied && sources.migrations_applied->load();
     ask(
       *sources.sys, sources.reader, probe_timeout,
-      [sources, respond, migrations](actors::db_health& db) {
+      [sources, respond](actors::db_health& db) {
+        auto with_cluster = [sources, respond, db](bool migrations) {
+          ask(
+            *sources.sys, sources.membership, probe_timeout,
+            [respond, migrations, db](actors::node_status& node) {
+              respond(readiness(db.reachable, migrations, node.joined, db.detail));
+            },
+            [respond, migrations, db](caf::error&) {
+              respond(readiness(db.reachable, migrations, false, db.detail));
+            },
+            actors::status_atom_v);
+        };
+        auto known = sources.migrations_applied;
+        if (!db.reachable || (known && known->load()))
+          return with_cluster(known && known->load());
+        // Not known to be applied yet: look at schema_migrations (once applied, remembered).
         ask(
-          *sources.sys, sources.membership, probe_timeout,
-          [respond, migrations, db](actors::node_status& node) {
-            respond(readiness(db.reachable, migrations, node.joined, db.detail));
+          *sources.sys, sources.reader, probe_timeout,
+          [with_cluster, known](persistence::result_set& rs) {
+            bool applied = persistence::all_applied(rs, persistence::embedded_migrations());
+            if (applied && known)
+              known->store(true);
+            with_cluster(applied);
           },
-          [respond, migrations, db](caf::error&) {
-            respond(readiness(db.reachable, migrations, false, db.detail));
-          },
-          actors::status_atom_v);
+          [with_cluster](caf::error&) { with_cluster(false); }, actors::query_atom_v,
+          persistence::applied_versions_query());
       },
-      [respond, migrations](caf::error& err) {
+      [sources, respond](caf::error& err) {
+        bool migrations = sources.migrations_applied && sources.migrations_applied->load();
         respond(readiness(false, migrations, false, caf::to_string(err)));
       },
       actors::health_atom_v);

@@ -48,8 +48,26 @@ std::string percent_decode(const std::string& text, bool plus_is_space) {
   return out;
 }
 
+std::vector<std::string> http_request::query_values(const std::string& key) const {
+  std::vector<std::string> out;
+  auto q = target.find('?');
+  if (q == std::string::npos)
+    return out;
+  for (auto& [k, v] : parse_query_pairs(target.substr(q + 1)))
+    if (k == key)
+      out.push_back(std::move(v));
+  return out;
+}
+
 std::map<std::string, std::string> parse_query(const std::string& query) {
   std::map<std::string, std::string> out;
+  for (auto& [key, value] : parse_query_pairs(query))
+    out[key] = std::move(value);
+  return out;
+}
+
+std::vector<std::pair<std::string, std::string>> parse_query_pairs(const std::string& query) {
+  std::vector<std::pair<std::string, std::string>> out;
   size_t start = 0;
   while (start <= query.size()) {
     auto end = query.find('&', start);
@@ -61,7 +79,7 @@ std::map<std::string, std::string> parse_query(const std::string& query) {
       auto key = percent_decode(pair.substr(0, eq), true);
       auto value
         = eq == std::string::npos ? std::string{} : percent_decode(pair.substr(eq + 1), true);
-      out[key] = value;
+      out.emplace_back(std::move(key), std::move(value));
     }
     start = end + 1;
   }

@@ -21,6 +21,10 @@ struct http_request {
 
   /// Header value by lower-case name, empty when absent.
   std::string header(const std::string& lower_name) const;
+
+  /// Every value of a query key, in order (`labels[]=a&labels[]=b` → a, b), read from
+  /// `target`; `query` keeps only the last value of a repeated key.
+  std::vector<std::string> query_values(const std::string& key) const;
 };
 
 struct http_response {
@@ -40,8 +44,11 @@ using responder = std::function<void(http_response)>;
 
 using handler = std::function<void(http_request&, responder)>;
 
-/// Splits "a=1&b=x%20y" into decoded pairs.
+/// Splits "a=1&b=x%20y" into decoded pairs (of a repeated key, the last value).
 std::map<std::string, std::string> parse_query(const std::string& query);
+
+/// Splits "a=1&b=x%20y&a=2" into decoded pairs in order, repeated keys included.
+std::vector<std::pair<std::string, std::string>> parse_query_pairs(const std::string& query);
 
 /// Decodes %XX escapes (and '+' as space when `plus_is_space`).
 std::string percent_decode(const std::string& text, bool plus_is_space);

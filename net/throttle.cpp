@@ -15,7 +15,8 @@ std::optional<http_response> throttle::check(const http_request& req) {
   if (std::find(opts_.allowed_ips.begin(), opts_.allowed_ips.end(), req.remote_ip)
       != opts_.allowed_ips.end())
     return std::nullopt;
-  auto now = std::chrono::time_point_cast<domain::duration>(std::chrono::system_clock::now());
+  auto now = std::chrono::time_point_cast<domain::duration>(
+    opts_.clock ? opts_.clock() : std::chrono::system_clock::now());
   auto token = req.header("api_access_token");
   std::lock_guard<std::mutex> guard{mutex_};
   bool ok = opts_.per_ip == 0 || limiter_.allow("ip:" + req.remote_ip, opts_.per_ip, now);

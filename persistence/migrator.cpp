@@ -4,6 +4,7 @@
 
 #include <pqxx/pqxx>
 
+#include <algorithm>
 #include <set>
 
 namespace messenger::persistence {
@@ -91,6 +92,18 @@ expected<bool> migrations_applied(const std::string& database_url,
   } catch (const std::exception& e) {
     return make_unexpected(errc::database_error, e.what());
   }
+}
+
+statement applied_versions_query() {
+  return make_statement("SELECT version FROM schema_migrations");
+}
+
+bool all_applied(const result_set& applied, const std::vector<migration>& migrations) {
+  std::set<std::string> done;
+  for (size_t i = 0; i < applied.rows.size(); ++i)
+    done.insert(applied.field(i, "version").text);
+  return std::all_of(migrations.begin(), migrations.end(),
+                     [&](const migration& m) { return done.count(m.version) != 0; });
 }
 
 } // namespace messenger::persistence

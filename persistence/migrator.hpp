@@ -1,6 +1,7 @@
 #pragma once
 
 #include "common/expected.hpp"
+#include "persistence/sql.hpp"
 
 #include <string>
 #include <vector>
@@ -31,5 +32,12 @@ expected<migration_report> migrate(const std::string& database_url,
 /// True when every given migration is recorded in schema_migrations.
 expected<bool> migrations_applied(const std::string& database_url,
                                   const std::vector<migration>& migrations);
+
+/// The query that lists the applied versions, for a reader (it fails while the database has
+/// no schema_migrations table yet).
+statement applied_versions_query();
+
+/// True when `applied`, the answer to applied_versions_query(), lists every given migration.
+bool all_applied(const result_set& applied, const std::vector<migration>& migrations);
 
 } // namespace messenger::persistence

@@ -130,18 +130,20 @@ void add_contact_routes(router& routes, const context& ctx) {
     if (!order)
       return respond(http_response::error(422, "sort is not a valid contact attribute"));
     auto with_inboxes = include_inboxes(req);
-    auto label = query_param(req, "labels[]");
+    auto labels = query_values(req, "labels[]"); // any of them (tagged_with any: true)
     with_account_user(ctx, req, respond, [=](caller who) {
       std::string sql = "SELECT messenger_contact_json(c, $2)::text AS contact, count(*) OVER () "
                         "AS total FROM contacts c WHERE c.account_id = $1 AND " RESOLVED_CONTACT
-                        " AND ($3::text IS NULL OR EXISTS (SELECT 1 FROM taggings tg JOIN tags t "
-                        "ON t.id = tg.tag_id WHERE tg.taggable_type = 'Contact' AND "
-                        "tg.taggable_id = c.id AND t.name = $3)) ORDER BY "
+                        " AND ($3::text[] IS NULL OR EXISTS (SELECT 1 FROM taggings tg JOIN tags "
+                        "t ON t.id = tg.tag_id WHERE tg.taggable_type = 'Contact' AND "
+                        "tg.taggable_id = c.id AND t.name = ANY ($3::text[]))) ORDER BY "
                         + *order + " LIMIT 15 OFFSET $4";
       query(
         ctx,
-        make_statement(sql, {std::to_string(who.account_id), with_inboxes ? "true" : "false", label,
-                             std::to_string((*page - 1) * contacts_per_page)}),
+        make_statement(
+          sql, {std::to_string(who.account_id), with_inboxes ? "true" : "false",
+                labels.empty() ? std::nullopt : std::optional<std::string>{text_array(labels)},
+                std::to_string((*page - 1) * contacts_per_page)}),
         [page](result_set& rs) {
           json payload = json::array();
           for (size_t i = 0; i < rs.rows.size(); ++i)

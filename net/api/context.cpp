@@ -10,6 +10,7 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
+#include <algorithm>
 #include <random>
 
 namespace messenger::net::api {
@@ -244,6 +245,29 @@ std::optional<int64_t> page_param(const http_request& req, std::string& problem)
     return std::nullopt;
   }
   return std::stoll(*page);
+}
+
+std::vector<std::string> query_values(const http_request& req, const char* key) {
+  auto values = req.query_values(key);
+  values.erase(std::remove(values.begin(), values.end(), std::string{}), values.end());
+  return values;
+}
+
+std::string text_array(const std::vector<std::string>& texts) {
+  std::string out = "{";
+  for (size_t i = 0; i < texts.size(); ++i) {
+    if (i > 0)
+      out += ',';
+    out += '"';
+    for (char c : texts[i]) {
+      if (c == '"' || c == '\\')
+        out += '\\';
+      out += c;
+    }
+    out += '"';
+  }
+  out += '}';
+  return out;
 }
 
 std::string id_array(const std::vector<int64_t>& ids) {

@@ -91,8 +91,14 @@ std::optional<std::string> query_param(const http_request& req, const char* key)
 /// a positive number below one million.
 std::optional<int64_t> page_param(const http_request& req, std::string& problem);
 
+/// The non-empty values of a repeated query parameter (`labels[]=a&labels[]=b`), in order.
+std::vector<std::string> query_values(const http_request& req, const char* key);
+
 /// "{1,2,3}": a PostgreSQL array literal of ids.
 std::string id_array(const std::vector<int64_t>& ids);
+
+/// {"a","b"}: a PostgreSQL array literal of texts (quoted, `"` and `\` escaped).
+std::string text_array(const std::vector<std::string>& texts);
 
 /// Lower-case hex SHA-256 (access tokens are stored as digests, never in clear).
 std::string sha256_hex(const std::string& text);

@@ -27,13 +27,13 @@ constexpr auto timeout = std::chrono::seconds{30};
 constexpr int page_size = 25;
 
 /// The WHERE clause shared by the list and the counts ($1 account, $2 user, $3 admin, $4
-/// status or NULL for all, $5 inbox or NULL, $6 label or NULL, $7 q or NULL).
+/// status or NULL for all, $5 inbox or NULL, $6 labels (any of them) or NULL, $7 q or NULL).
 constexpr const char* filter_sql
   = " FROM conversations c WHERE c.account_id = $1"
     " AND ($3 OR c.inbox_id IN (SELECT inbox_id FROM inbox_members WHERE user_id = $2))"
     " AND ($7::text IS NOT NULL OR $4::int IS NULL OR c.status = $4)"
     " AND ($5::int IS NULL OR c.inbox_id = $5)"
-    " AND ($6::text IS NULL OR $6 = ANY (string_to_array(c.cached_label_list, ', ')))"
+    " AND ($6::text[] IS NULL OR string_to_array(c.cached_label_list, ', ') && $6::text[])"
     " AND ($7::text IS NULL OR EXISTS (SELECT 1 FROM messages m WHERE m.conversation_id = c.id"
     " AND m.message_type IN (0, 1) AND m.content ILIKE $7))"
     " AND ($8::int IS NULL OR c.team_id = $8)"
@@ -60,7 +60,7 @@ struct list_params {
   std::optional<std::string> status; // nullopt = all
   std::string assignee_type = "all";
   std::optional<std::string> inbox_id;
-  std::optional<std::string> label;
+  std::vector<std::string> labels; ///< any of them; empty = no label filter
   std::optional<std::string> q;
   std::optional<std::string> team_id;
   std::optional<std::string> conversation_type;
@@ -124,9 +124,9 @@ std::optional<list_params> parse_params(const http_request& req, std::string& pr
     problem = "inbox_id must be a number";
     return std::nullopt;
   }
-  p.label = get("labels[]");
-  if (!p.label)
-    p.label = get("labels");
+  p.labels = query_values(req, "labels[]");
+  if (p.labels.empty())
+    p.labels = query_values(req, "labels");
   p.q = get("q");
   p.team_id = get("team_id");
   if (p.team_id && !digits(*p.team_id)) {
@@ -166,7 +166,7 @@ std::vector<std::optional<std::string>> filter_args(const caller& who, const lis
           who.administrator ? "true" : "false",
           p.status,
           p.inbox_id,
-          p.label,
+          p.labels.empty() ? std::nullopt : std::optional<std::string>{text_array(p.labels)},
           p.q ? std::optional<std::string>{like_pattern(*p.q)} : std::nullopt,
           p.team_id,
           p.conversation_type,

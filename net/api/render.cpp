@@ -1,14 +1,15 @@
 #include "net/api/render.hpp"
 
 #include "actors/event_data.hpp"
+#include "actors/row_codec.hpp"
 #include "domain/types.hpp"
 
 namespace messenger::net::api {
 
 using json = nlohmann::json;
 
-json conversation_body(const actors::conversation_row& row) {
-  auto j = json::parse(actors::conversation_json(row, 0), nullptr, false);
+json conversation_body(const actors::conversation_row& row, int unread_count) {
+  auto j = json::parse(actors::conversation_json(row, unread_count), nullptr, false);
   j["snoozed_until"]
     = row.snoozed_until == 0 ? json(nullptr) : json(domain::iso8601(row.snoozed_until));
   for (const char* key : {"first_reply_created_at", "agent_last_seen_at", "contact_last_seen_at",
@@ -49,7 +50,8 @@ void set_meta(json& conversation, const std::string& sender_json,
 }
 
 json conversation_body(const persistence::result_set& rs, size_t i) {
-  auto j = conversation_body(conversation_from_row(rs, i));
+  auto j
+    = conversation_body(conversation_from_row(rs, i), std::stoi(rs.field(i, "unread_count").text));
   set_meta(j, rs.field(i, "sender_json").text, rs.field(i, "assignee_json").text);
   return j;
 }
@@ -88,7 +90,7 @@ void set_last_messages(std::vector<json>& conversations, const std::vector<int64
 
 void respond_conversation(const context& ctx, const actors::conversation_row& row,
                           responder respond) {
-  auto body = conversation_body(row);
+  auto body = conversation_body(row, actors::unread_count(row));
   std::string sql = "SELECT ";
   sql += conversation_meta_columns;
   sql += " FROM (SELECT $1::int AS contact_id, $2::int AS assignee_id, $3::int AS account_id) c";
@@ -113,6 +115,13 @@ void respond_conversation(const context& ctx, const actors::conversation_row& ro
     pass_on(respond));
 }
 
+// unread_count (BEHAVIOUR.md §8): incoming messages after agent_last_seen_at, at most 10; at
+// most 10 entries of index_messages_on_conversation_account_type_created per conversation.
+#define UNREAD_COUNT_COLUMN                                                                        \
+  "(SELECT count(*) FROM (SELECT 1 FROM messages m WHERE m.conversation_id = c.id AND "            \
+  "m.account_id = c.account_id AND m.message_type = 0 AND m.created_at > "                         \
+  "coalesce(c.agent_last_seen_at, '-infinity') LIMIT 10) u) AS unread_count"
+
 const char* const conversation_list_columns
   = "c.id, c.display_id, c.account_id, c.inbox_id, coalesce(c.contact_id, 0) AS contact_id, "
     "c.status, coalesce(c.priority, -1) AS priority, coalesce(c.assignee_id, 0) AS assignee_id, "
@@ -126,7 +135,8 @@ const char* const conversation_list_columns
     "coalesce(messenger_us(c.contact_last_seen_at), 0) AS contact_last_seen_at, "
     "c.uuid::text AS uuid, coalesce(c.custom_attributes, '{}')::text AS custom_attributes, "
     "coalesce(c.additional_attributes, '{}')::text AS additional_attributes, "
-    "coalesce(c.cached_label_list, '') AS labels, " CONVERSATION_META_COLUMNS;
+    "coalesce(c.cached_label_list, '') AS labels, " UNREAD_COUNT_COLUMN
+    ", " CONVERSATION_META_COLUMNS;
 
 actors::conversation_row conversation_from_row(const persistence::result_set& rs, size_t i) {
   auto num = [&](const char* c) { return std::stoll(rs.field(i, c).text); };

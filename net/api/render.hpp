@@ -15,7 +15,7 @@ namespace messenger::net::api {
 
 /// The Application API conversation JSON (API.md "Conversation"): display id, times as epoch
 /// seconds (0 when null), snoozed_until as ISO-8601 or null, meta with sender/assignee ids.
-nlohmann::json conversation_body(const actors::conversation_row& row);
+nlohmann::json conversation_body(const actors::conversation_row& row, int unread_count);
 
 /// The last message and the last non-activity message of each conversation (database ids).
 persistence::statement last_messages_query(const std::vector<int64_t>& conversation_ids);
@@ -25,8 +25,9 @@ persistence::statement last_messages_query(const std::vector<int64_t>& conversat
 void set_last_messages(std::vector<nlohmann::json>& conversations, const std::vector<int64_t>& ids,
                        const persistence::result_set& rs);
 
-/// Answers 200 with the conversation JSON of `row` after reading its sender, assignee and
-/// last messages.
+/// Answers 200 with the conversation JSON of `row` (a row the conversation actor answered:
+/// its unread_count comes from the row's recent_incoming) after reading its sender, assignee
+/// and last messages.
 void respond_conversation(const context& ctx, const actors::conversation_row& row,
                           responder respond);
 
@@ -42,7 +43,8 @@ void set_meta(nlohmann::json& conversation, const std::string& sender_json,
 /// `sender_json`, `assignee_json` of a conversation aliased `c`.
 extern const char* const conversation_meta_columns;
 
-/// The conversation columns the list queries select (see `conversation_from_row`).
+/// The conversation columns the list queries select (see `conversation_from_row`), with
+/// `unread_count` and the `conversation_meta_columns`.
 extern const char* const conversation_list_columns;
 
 /// Builds a conversation_row from row `i` of a query selecting `conversation_list_columns`.

@@ -7,6 +7,8 @@
 #include <caf/all.hpp>
 #include <caf/test/unit_test.hpp>
 
+#include <thread>
+
 using namespace messenger;
 using namespace messenger::actors;
 using persistence::make_statement;
@@ -54,13 +56,15 @@ struct fixture {
     return out;
   }
 
-  /// Polls the writer until `n` commands wait behind the parked batch (no sleeping:
-  /// each poll is a request/response round trip).
+  /// Polls the writer (with a short pause between polls) until `n` commands wait behind
+  /// the parked batch.
   void await_pending(const writer_actor& w, uint64_t n) {
-    for (int i = 0; i < 1000000; ++i)
-      if (stats(w).pending >= n)
-        return;
-    CAF_FAIL("writer never queued " << n << " commands");
+    auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (stats(w).pending < n) {
+      if (std::chrono::steady_clock::now() > deadline)
+        CAF_FAIL("writer never queued " << n << " commands");
+      std::this_thread::sleep_for(std::chrono::milliseconds{5});
+    }
   }
 
   std::string count_items() { return db.scalar("SELECT count(*) FROM items"); }

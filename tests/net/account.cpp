@@ -3,6 +3,9 @@
 
 #include <caf/test/unit_test.hpp>
 
+#include <algorithm>
+#include <set>
+
 using namespace messenger;
 using json = nlohmann::json;
 
@@ -10,7 +13,35 @@ namespace {
 
 const std::string base = "/api/v1/accounts/1";
 
-struct fixture : test::api_node {};
+struct fixture : test::api_node {
+  /// The ids of the rows of `table` that match `where`.
+  std::set<int64_t> ids_where(const std::string& table, const std::string& where) {
+    std::set<int64_t> out;
+    auto text = db.scalar("SELECT string_agg(id::text, ',') FROM " + table + " WHERE " + where);
+    for (size_t at = 0; at < text.size();) {
+      auto comma = std::min(text.find(',', at), text.size());
+      out.insert(std::stoll(text.substr(at, comma - at)));
+      at = comma + 1;
+    }
+    return out;
+  }
+
+  /// The ids of GET …/reporting_events?`query` (checking that meta.count agrees).
+  std::set<int64_t> reported(const std::string& query) {
+    auto answer = call("GET", base + "/reporting_events?" + query, nullptr, admin);
+    std::set<int64_t> out;
+    for (const auto& e : answer["payload"])
+      out.insert(e["id"].get<int64_t>());
+    CAF_CHECK_EQUAL(answer["meta"]["count"].get<size_t>(), out.size());
+    return out;
+  }
+
+  std::string count(const std::string& table, const std::string& where) {
+    return db.scalar("SELECT count(*) FROM " + table + " WHERE " + where);
+  }
+};
+
+using ids = std::set<int64_t>;
 
 } // namespace
 
@@ -59,8 +90,68 @@ CAF_TEST(agents are listed created updated and removed) {
   call("PATCH", path, {{"availability", "away"}}, admin, 422);
   call("PATCH", base + "/agents/999", {{"name", "X"}}, admin, 404);
 
+  // Cy and Ben are members of an inbox and a team; Cy is assigned a conversation and is
+  // also an agent of account 2, with an inbox there.
+  auto cy_id = std::to_string(cy["id"].get<int64_t>());
+  auto ben_id = std::to_string(agent_id);
+  auto inbox = make_inbox("Support")["id"].get<int64_t>();
+  call("POST", base + "/inbox_members", {{"inbox_id", inbox}, {"user_ids", {cy["id"], agent_id}}},
+       admin);
+  auto team = call("POST", base + "/teams", {{"name", "sales"}}, admin)["id"].get<int64_t>();
+  call("POST", base + "/teams/" + std::to_string(team) + "/team_members",
+       {{"user_ids", {cy["id"], agent_id}}}, admin);
+  auto contact = make_contact("Jane", "jane@example.com", inbox)["contact"]["id"].get<int64_t>();
+  auto conv = make_conversation(inbox, contact)["id"].get<int64_t>();
+  call("POST", base + "/conversations/" + std::to_string(conv) + "/assignments",
+       {{"assignee_id", cy["id"]}}, admin);
+  call("POST", "/platform/api/v1/accounts", {{"name", "Other"}}, platform);
+  auto oz = call("POST", "/platform/api/v1/users", {{"name", "Oz"}, {"email", "oz@other.test"}},
+                 platform);
+  call("POST", "/platform/api/v1/accounts/2/account_users",
+       {{"user_id", oz["id"]}, {"role", "administrator"}}, platform);
+  call("POST", "/platform/api/v1/accounts/2/account_users",
+       {{"user_id", cy["id"]}, {"role", "agent"}}, platform);
+  auto oz_token = oz["access_token"].get<std::string>();
+  auto foreign = call("POST", "/api/v1/accounts/2/inboxes",
+                      {{"name", "Elsewhere"}, {"channel", {{"type", "api"}}}}, oz_token)["id"];
+  call("POST", "/api/v1/accounts/2/inbox_members",
+       {{"inbox_id", foreign}, {"user_ids", {cy["id"]}}}, oz_token);
+  auto of = [&](const std::string& user) {
+    return std::vector<std::string>{
+      count("account_users", "account_id = 1 AND user_id = " + user),
+      count("inbox_members", "user_id = " + user
+                               + " AND inbox_id IN (SELECT id FROM inboxes "
+                                 "WHERE account_id = 1)"),
+      count("team_members", "user_id = " + user
+                              + " AND team_id IN (SELECT id FROM teams WHERE "
+                                "account_id = 1)"),
+      count("account_users", "account_id = 2 AND user_id = " + user),
+      count("inbox_members", "user_id = " + user
+                               + " AND inbox_id IN (SELECT id FROM inboxes "
+                                 "WHERE account_id = 2)")};
+  };
+  using rows = std::vector<std::string>;
+  CAF_REQUIRE_EQUAL(of(cy_id), (rows{"1", "1", "1", "1", "1"}));
+  auto ben_before = of(ben_id);
+  auto ada_before = of(std::to_string(admin_id));
+  CAF_CHECK_EQUAL(ben_before, (rows{"1", "1", "1", "0", "0"}));
+
   call("DELETE", path, nullptr, agent, 401);
+  CAF_CHECK_EQUAL(of(cy_id), (rows{"1", "1", "1", "1", "1"}));
   call("DELETE", path, nullptr, admin);
+  // Account 1's membership, inbox and team memberships go; account 2's stay, and so do the
+  // user row and the assignment of the open conversation (docs/api-compat.md).
+  CAF_CHECK_EQUAL(of(cy_id), (rows{"0", "0", "0", "1", "1"}));
+  CAF_CHECK_EQUAL(count("users", "id = " + cy_id), "1");
+  CAF_CHECK_EQUAL(db.scalar("SELECT assignee_id FROM conversations WHERE account_id = 1 AND "
+                            "display_id = "
+                            + std::to_string(conv)),
+                  cy_id);
+  CAF_CHECK_EQUAL(of(ben_id), ben_before);
+  CAF_CHECK_EQUAL(of(std::to_string(admin_id)), ada_before);
+  auto members = call("GET", base + "/inbox_members/" + std::to_string(inbox), nullptr, admin);
+  CAF_REQUIRE_EQUAL(members["payload"].size(), 1u);
+  CAF_CHECK_EQUAL(members["payload"][0]["id"], agent_id);
   call("DELETE", path, nullptr, admin, 404);
   auto after = call("GET", base + "/agents", nullptr, admin);
   CAF_CHECK_EQUAL(after.size(), 2u);
@@ -205,6 +296,71 @@ CAF_TEST(reporting events are listed for administrators) {
   CAF_CHECK_EQUAL(of_conv.size(), 2u);
   call("GET", cpath + "/reporting_events", nullptr, agent, 401);
   call("GET", base + "/conversations/999/reporting_events", nullptr, admin, 404);
+}
+
+CAF_TEST(reporting events filters select exactly their events) {
+  // Inbox A: Ada answers and resolves; inbox B: Ben (a member) answers.
+  auto a = make_inbox("A")["id"].get<int64_t>();
+  auto b = make_inbox("B")["id"].get<int64_t>();
+  call("POST", base + "/inbox_members", {{"inbox_id", b}, {"user_ids", {agent_id}}}, admin);
+  auto conv_in = [&](int64_t inbox, const std::string& email) {
+    auto contact = make_contact(email, email, inbox)["contact"]["id"].get<int64_t>();
+    return base + "/conversations/"
+           + std::to_string(make_conversation(inbox, contact)["id"].get<int64_t>());
+  };
+  auto ca = conv_in(a, "ann@example.com");
+  auto cb = conv_in(b, "bob@example.com");
+  call("POST", ca + "/messages", {{"content", "help"}, {"message_type", "incoming"}}, admin);
+  call("POST", ca + "/messages", {{"content", "sure"}}, admin);
+  call("POST", ca + "/toggle_status", {{"status", "resolved"}}, admin);
+  call("POST", cb + "/messages", {{"content", "help"}, {"message_type", "incoming"}}, admin);
+  call("POST", cb + "/messages", {{"content", "sure"}}, agent);
+  auto a_id = std::to_string(a);
+  auto b_id = std::to_string(b);
+  auto all = ids_where("reporting_events", "account_id = 1");
+  auto in_a = ids_where("reporting_events", "inbox_id = " + a_id);
+  auto in_b = ids_where("reporting_events", "inbox_id = " + b_id);
+  auto first_responses = ids_where("reporting_events", "name = 'first_response'");
+  auto by_ben = ids_where("reporting_events", "user_id = " + std::to_string(agent_id));
+  CAF_REQUIRE_EQUAL(all.size(), 3u); // first_response (A), conversation_resolved (A), (B)
+  CAF_REQUIRE_EQUAL(in_a.size(), 2u);
+  CAF_REQUIRE_EQUAL(in_b.size(), 1u);
+  CAF_REQUIRE_EQUAL(first_responses.size(), 2u);
+  CAF_REQUIRE_EQUAL(by_ben, in_b);
+
+  CAF_CHECK_EQUAL(reported(""), all);
+  CAF_CHECK_EQUAL(reported("inbox_id=" + a_id), in_a);
+  CAF_CHECK_EQUAL(reported("inbox_id=" + b_id), in_b);
+  CAF_CHECK_EQUAL(reported("name=first_response"), first_responses);
+  CAF_CHECK_EQUAL(reported("name=conversation_resolved&inbox_id=" + b_id), ids{});
+  CAF_CHECK_EQUAL(reported("user_id=" + std::to_string(agent_id)), by_ben);
+  CAF_CHECK_EQUAL(reported("inbox_id=" + a_id + "&name=first_response").size(), 1u);
+  // since / until (epoch seconds, on created_at): B's event moves to 2020-06-01 00:00 UTC.
+  db.scalar("UPDATE reporting_events SET created_at = '2020-06-01 00:00:00' WHERE inbox_id = "
+            + b_id);
+  CAF_CHECK_EQUAL(reported("until=1609459200"), in_b); // 2021-01-01
+  CAF_CHECK_EQUAL(reported("since=1609459200"), in_a); // 2021-01-01
+  CAF_CHECK_EQUAL(reported("since=1590969600"), all);  // exactly 2020-06-01: included
+  CAF_CHECK_EQUAL(reported("since=1590969601"), in_a); // one second later: not
+  CAF_CHECK_EQUAL(reported("since=1577836800&until=1590969600"), in_b); // 2020-01-01 .. 06-01
+  call("GET", base + "/reporting_events?until=x", nullptr, admin, 422);
+  call("GET", base + "/reporting_events?inbox_id=-1", nullptr, admin, 422);
+  // Newest first.
+  auto listed = call("GET", base + "/reporting_events", nullptr, admin)["payload"];
+  CAF_REQUIRE_EQUAL(listed.size(), 3u);
+  CAF_CHECK_EQUAL(listed[2]["inbox_id"], b);
+
+  // The conversation's endpoint: its own events only, oldest first.
+  auto of_a = call("GET", ca + "/reporting_events", nullptr, admin);
+  CAF_REQUIRE_EQUAL(of_a.size(), 2u);
+  CAF_CHECK_EQUAL(of_a[0]["name"], "first_response");
+  CAF_CHECK_EQUAL(of_a[1]["name"], "conversation_resolved");
+  CAF_CHECK_EQUAL((ids{of_a[0]["id"].get<int64_t>(), of_a[1]["id"].get<int64_t>()}), in_a);
+  auto of_b = call("GET", cb + "/reporting_events", nullptr, agent); // Ben is a member of B
+  CAF_REQUIRE_EQUAL(of_b.size(), 1u);
+  CAF_CHECK_EQUAL(of_b[0]["id"], *in_b.begin());
+  CAF_CHECK_EQUAL(of_b[0]["user_id"], agent_id);
+  call("GET", ca + "/reporting_events", nullptr, agent, 401); // not a member of A
 }
 
 CAF_TEST_FIXTURE_SCOPE_END()

@@ -192,6 +192,116 @@ CAF_TEST(toggle status priority labels attributes assignments) {
                   200);
 }
 
+CAF_TEST(unread moves the agents last seen before the last incoming message) {
+  call_json("POST", base + "/messages", {{"content", "one"}, {"message_type", "incoming"}});
+  call_json("POST", base + "/messages", {{"content", "two"}, {"message_type", "incoming"}});
+  call_json("POST", base + "/messages", {{"content", "answer"}});
+  auto epoch = [&](const std::string& column) {
+    return std::stoll(q("SELECT floor(extract(epoch FROM " + column
+                        + "))::bigint FROM "
+                          "conversations WHERE display_id = 1"));
+  };
+  auto seen = call_json("POST", base + "/update_last_seen");
+  CAF_CHECK_EQUAL(q("SELECT (agent_last_seen_at > (SELECT max(created_at) FROM messages))::text "
+                    "FROM conversations"),
+                  "true");
+  CAF_CHECK_EQUAL(seen["agent_last_seen_at"].get<int64_t>(), epoch("agent_last_seen_at"));
+  // The incoming messages the dashboard counts as unread (BEHAVIOUR.md §8: created after
+  // agent_last_seen_at).
+  auto unread_in_db = [&] {
+    return q("SELECT count(*) FROM messages m, conversations c WHERE c.display_id = 1 AND "
+             "m.conversation_id = c.id AND m.message_type = 0 AND (c.agent_last_seen_at IS NULL "
+             "OR m.created_at > c.agent_last_seen_at)");
+  };
+  CAF_CHECK_EQUAL(unread_in_db(), "0");
+  // POST …/unread: agent_last_seen_at and assignee_last_seen_at = the last incoming
+  // message's created_at - 1 s, so the conversation has unread messages again.
+  auto unread = call_json("POST", base + "/unread");
+  CAF_CHECK_EQUAL(q("SELECT (agent_last_seen_at = (SELECT max(created_at) FROM messages WHERE "
+                    "message_type = 0) - interval '1 second' AND assignee_last_seen_at = "
+                    "agent_last_seen_at)::text FROM conversations"),
+                  "true");
+  CAF_CHECK_NOT_EQUAL(unread_in_db(), "0");
+  CAF_CHECK_EQUAL(unread["agent_last_seen_at"].get<int64_t>(), epoch("agent_last_seen_at"));
+  auto shown = call_json("GET", base);
+  CAF_CHECK_EQUAL(shown["agent_last_seen_at"].get<int64_t>(), epoch("agent_last_seen_at"));
+  // Not throttled: reading again moves it past the messages.
+  call_json("POST", base + "/update_last_seen");
+  CAF_CHECK_EQUAL(unread_in_db(), "0");
+  // Without incoming messages the last-seen times become NULL.
+  auto other = call_json("POST", "/api/v1/accounts/1/conversations",
+                         {{"inbox_id", 10}, {"contact_id", 5}})["id"]
+                 .get<int64_t>();
+  auto other_path = "/api/v1/accounts/1/conversations/" + std::to_string(other);
+  call_json("POST", other_path + "/update_last_seen");
+  auto other_where = " FROM conversations WHERE display_id = " + std::to_string(other);
+  CAF_CHECK_EQUAL(q("SELECT (agent_last_seen_at IS NOT NULL)::text" + other_where), "true");
+  call_json("POST", other_path + "/unread");
+  CAF_CHECK_EQUAL(
+    q("SELECT (agent_last_seen_at IS NULL AND assignee_last_seen_at IS NULL)::text" + other_where),
+    "true");
+  call_json("POST", "/api/v1/accounts/1/conversations/99/unread", nullptr, 404);
+  call_json("POST", base + "/unread", nullptr, 401, agent_token); // not a member of inbox 10
+}
+
+CAF_TEST(unread_count is the number of incoming messages after the agents last seen) {
+  // BEHAVIOUR.md §8: incoming messages (message_type 0) created after agent_last_seen_at
+  // (all of them while it is NULL), at most 10. Every REST answer carries it: show, the
+  // list, the contact's conversations and the answers of update_last_seen and unread.
+  auto in_list = [&](const json& list) {
+    for (const auto& c : list)
+      if (c["id"] == 1)
+        return c["unread_count"].get<int>();
+    CAF_FAIL("conversation 1 is not listed: " << list.dump());
+    return -1;
+  };
+  auto everywhere = [&] {
+    auto shown = call_json("GET", base);
+    auto list = call_json("GET", "/api/v1/accounts/1/conversations?status=all");
+    auto of_contact = call_json("GET", "/api/v1/accounts/1/contacts/5/conversations");
+    return std::vector<int>{shown["unread_count"].get<int>(), in_list(list["data"]["payload"]),
+                            in_list(of_contact["payload"])};
+  };
+  auto all = [](int n) { return std::vector<int>{n, n, n}; };
+  auto incoming = [&](int n) {
+    for (int i = 0; i < n; ++i)
+      call_json("POST", base + "/messages",
+                {{"content", "in " + std::to_string(i)}, {"message_type", "incoming"}});
+  };
+  CAF_CHECK_EQUAL(everywhere(), all(0));
+  incoming(3);
+  CAF_CHECK_EQUAL(everywhere(), all(3));
+  // Outgoing messages and private notes are not unread.
+  call_json("POST", base + "/messages", {{"content", "on it"}});
+  call_json("POST", base + "/messages", {{"content", "note"}, {"private", true}});
+  CAF_CHECK_EQUAL(everywhere(), all(3));
+  incoming(9); // 12 incoming: capped at 10
+  CAF_CHECK_EQUAL(q("SELECT count(*) FROM messages WHERE message_type = 0"), "12");
+  CAF_CHECK_EQUAL(everywhere(), all(10));
+  auto patched = call_json("PATCH", base, {{"priority", "high"}});
+  CAF_CHECK_EQUAL(patched["unread_count"], 10);
+  // update_last_seen: everything read.
+  auto seen = call_json("POST", base + "/update_last_seen");
+  CAF_CHECK_EQUAL(seen["unread_count"], 0);
+  CAF_CHECK_EQUAL(everywhere(), all(0));
+  incoming(1);
+  CAF_CHECK_EQUAL(everywhere(), all(1));
+  call_json("POST", base + "/messages", {{"content", "answer"}});
+  CAF_CHECK_EQUAL(everywhere(), all(1));
+  auto seen_again = call_json("POST", base + "/update_last_seen");
+  CAF_CHECK_EQUAL(seen_again["unread_count"], 0);
+  CAF_CHECK_EQUAL(everywhere(), all(0));
+  // POST …/unread: last seen = the last incoming message - 1 s, so at least that message is
+  // unread again (and whichever incoming messages came within the second before it).
+  auto unread = call_json("POST", base + "/unread");
+  auto expected = std::stoi(
+    q("SELECT least(count(*), 10) FROM messages m, conversations c WHERE c.display_id = 1 AND "
+      "m.conversation_id = c.id AND m.message_type = 0 AND m.created_at > c.agent_last_seen_at"));
+  CAF_CHECK(expected >= 1);
+  CAF_CHECK_EQUAL(unread["unread_count"], expected);
+  CAF_CHECK_EQUAL(everywhere(), all(expected));
+}
+
 CAF_TEST(the list filters pages and counts) {
   q("INSERT INTO conversations (account_id, inbox_id, contact_id, status, assignee_id, "
     "created_at, updated_at, last_activity_at) SELECT 1, 10, 5, CASE WHEN g % 3 = 0 THEN 1 ELSE "

@@ -31,6 +31,8 @@ public:
     ::send(fd_, req.data(), req.size(), MSG_NOSIGNAL);
   }
   ~sse_client() { ::close(fd_); }
+  sse_client(const sse_client&) = delete;
+  sse_client& operator=(const sse_client&) = delete;
 
   /// The response head (status line and headers).
   std::string head() {
@@ -89,6 +91,15 @@ public:
     }
   }
 
+  /// The next frame that is not a presence snapshot (those may come at any time).
+  frame next_but_presence() {
+    for (;;) {
+      auto f = next();
+      if (f.event != "presence.update")
+        return f;
+    }
+  }
+
 private:
   bool receive() {
     char buf[4096];
@@ -104,17 +115,34 @@ private:
 };
 
 struct fixture : test::api_node {
+  json inbox;
+  int64_t inbox_id = 0;
+  int64_t contact_id = 0;
+  int64_t display_id = 0;
+  std::string source_id; ///< the contact inbox's
   std::string conv_path;
+  std::string public_contact_path; ///< the contact in the Client API
+  std::string public_conv_path;    ///< the conversation in the Client API
 
   fixture() {
-    auto inbox = make_inbox("Support")["id"].get<int64_t>();
-    auto contact = make_contact("Jane", "jane@example.com", inbox)["contact"]["id"].get<int64_t>();
-    conv_path = "/api/v1/accounts/1/conversations/"
-                + std::to_string(make_conversation(inbox, contact)["id"].get<int64_t>());
+    inbox = make_inbox("Support");
+    inbox_id = inbox["id"].get<int64_t>();
+    auto made = make_contact("Jane", "jane@example.com", inbox_id);
+    contact_id = made["contact"]["id"].get<int64_t>();
+    source_id = made["contact_inbox"]["source_id"].get<std::string>();
+    display_id = make_conversation(inbox_id, contact_id)["id"].get<int64_t>();
+    conv_path = "/api/v1/accounts/1/conversations/" + std::to_string(display_id);
+    public_contact_path = "/public/api/v1/inboxes/" + inbox["inbox_identifier"].get<std::string>()
+                          + "/contacts/" + source_id;
+    public_conv_path = public_contact_path + "/conversations/" + std::to_string(display_id);
   }
 
-  void post(const std::string& content) {
-    call("POST", conv_path + "/messages", {{"content", content}}, admin);
+  json post(const std::string& content) {
+    return call("POST", conv_path + "/messages", {{"content", content}}, admin);
+  }
+
+  sse_client stream(const std::string& token) {
+    return sse_client{port, "/api/v1/accounts/1/events", "api_access_token: " + token + "\r\n"};
   }
 };
 
@@ -159,16 +187,128 @@ CAF_TEST(the stream needs a token and follows the recipient rules) {
   sse_client anonymous{port, "/api/v1/accounts/1/events", ""};
   CAF_CHECK(anonymous.head().find("401") != std::string::npos);
   // The agent is no member of the inbox: it sees contact events, not the inbox's messages.
-  sse_client agent_stream{port, "/api/v1/accounts/1/events", "api_access_token: " + agent + "\r\n"};
+  auto agent_stream = stream(agent);
   CAF_CHECK(agent_stream.head().find("200") != std::string::npos);
+  auto admin_stream = stream(admin);
+  CAF_CHECK(admin_stream.head().find("200") != std::string::npos);
   post("not for the agent");
+  // The administrator's stream has it: the hub has dealt with it for every stream. A contact
+  // created now is the agent's sentinel: whatever the hub sent the agent before comes first.
+  auto witnessed = admin_stream.next("message.created");
+  CAF_CHECK_EQUAL(witnessed.data["content"], "not for the agent");
   call("POST", "/api/v1/accounts/1/contacts", {{"name", "Zed"}, {"email", "zed@example.com"}},
        admin);
-  auto f = agent_stream.next();
-  while (f.event == "presence.update") // presence snapshots may come at any time
-    f = agent_stream.next();
+  auto f = agent_stream.next_but_presence();
   CAF_CHECK_EQUAL(f.event, "contact.created");
   CAF_CHECK_EQUAL(f.data["email"], "zed@example.com");
+  CAF_CHECK(f.id > witnessed.id);
+}
+
+CAF_TEST(typing reaches the agents of the conversation but not the typist) {
+  call("POST", "/api/v1/accounts/1/inbox_members",
+       {{"inbox_id", inbox_id}, {"user_ids", {agent_id}}}, admin);
+  auto ada = stream(admin);
+  CAF_CHECK(ada.head().find("200") != std::string::npos);
+  auto ben = stream(agent);
+  CAF_CHECK(ben.head().find("200") != std::string::npos);
+
+  // Ada types a private note, then stops (Application API).
+  call("POST", conv_path + "/toggle_typing_status", {{"typing_status", "on"}, {"is_private", true}},
+       admin);
+  call("POST", conv_path + "/toggle_typing_status", {{"typing_status", "off"}}, admin);
+  auto on = ben.next_but_presence();
+  CAF_CHECK_EQUAL(on.event, "conversation.typing_on");
+  CAF_CHECK_EQUAL(on.data["is_private"], true);
+  CAF_CHECK_EQUAL(on.data["account_id"], 1);
+  CAF_CHECK_EQUAL(on.data["conversation"]["id"], display_id);
+  CAF_CHECK_EQUAL(on.data["conversation"]["inbox_id"], inbox_id);
+  CAF_CHECK_EQUAL(on.data["conversation"]["meta"]["sender"]["id"], contact_id);
+  CAF_CHECK_EQUAL(on.data["user"]["id"], admin_id);
+  CAF_CHECK_EQUAL(on.data["user"]["type"], "user");
+  CAF_CHECK_EQUAL(on.data["user"]["name"], "Ada");
+  CAF_CHECK_EQUAL(on.data["performer"]["id"], admin_id);
+  auto off = ben.next_but_presence();
+  CAF_CHECK_EQUAL(off.event, "conversation.typing_off");
+  CAF_CHECK_EQUAL(off.data["is_private"], false);
+  CAF_CHECK_EQUAL(off.data["conversation"]["id"], display_id);
+  CAF_CHECK_EQUAL(off.data["user"]["id"], admin_id);
+  CAF_CHECK(off.id > on.id);
+
+  // Ada's own stream: her typing is not sent to her. Her private note afterwards is the
+  // sentinel (same conversation, so it leaves the listener after the typing events).
+  call("POST", conv_path + "/messages", {{"content", "after typing"}, {"private", true}}, admin);
+  auto sentinel = ada.next_but_presence();
+  CAF_CHECK_EQUAL(sentinel.event, "message.created");
+  CAF_CHECK_EQUAL(sentinel.data["content"], "after typing");
+  CAF_CHECK_EQUAL(ben.next_but_presence().event, "message.created");
+
+  // The contact types (Client API): both agents see it, with the contact as `user`.
+  call("POST", public_conv_path + "/toggle_typing", {{"typing_status", "on"}}, "");
+  call("POST", public_conv_path + "/toggle_typing", {{"typing_status", "off"}}, "");
+  for (auto* s : {&ada, &ben}) {
+    auto contact_on = s->next_but_presence();
+    CAF_CHECK_EQUAL(contact_on.event, "conversation.typing_on");
+    CAF_CHECK_EQUAL(contact_on.data["user"]["type"], "contact");
+    CAF_CHECK_EQUAL(contact_on.data["user"]["id"], contact_id);
+    CAF_CHECK_EQUAL(contact_on.data["user"]["name"], "Jane");
+    CAF_CHECK_EQUAL(contact_on.data["is_private"], false);
+    CAF_CHECK_EQUAL(contact_on.data["conversation"]["id"], display_id);
+    CAF_CHECK(contact_on.data["performer"].is_null());
+    auto contact_off = s->next_but_presence();
+    CAF_CHECK_EQUAL(contact_off.event, "conversation.typing_off");
+    CAF_CHECK_EQUAL(contact_off.data["user"]["id"], contact_id);
+  }
+}
+
+CAF_TEST(a deleted message is published as message updated) {
+  auto ada = stream(admin);
+  CAF_CHECK(ada.head().find("200") != std::string::npos);
+  auto message = post("to be deleted");
+  auto id = message["id"].get<int64_t>();
+  auto created = ada.next("message.created");
+  CAF_CHECK_EQUAL(created.data["id"], id);
+  call("DELETE", conv_path + "/messages/" + std::to_string(id), nullptr, admin);
+  auto updated = ada.next("message.updated");
+  CAF_CHECK(updated.id > created.id);
+  const auto& d = updated.data;
+  CAF_CHECK_EQUAL(d["id"], id);
+  CAF_CHECK_EQUAL(d["content"], "This message was deleted");
+  CAF_CHECK_EQUAL(d["content_attributes"].value("deleted", false), true);
+  CAF_CHECK_EQUAL(d["conversation_id"], display_id);
+  CAF_CHECK_EQUAL(d["message_type"], 1);
+  CAF_CHECK_EQUAL(d["account_id"], 1);
+  CAF_CHECK_EQUAL(d["sender"]["id"], admin_id);
+  CAF_CHECK_EQUAL(d["sender"]["type"], "user");
+  CAF_CHECK_EQUAL(d["performer"]["id"], admin_id);
+  CAF_CHECK_EQUAL(d["conversation"]["contact_inbox"]["source_id"], source_id);
+  CAF_CHECK_EQUAL(db.scalar("SELECT content || ' ' || (content_attributes->>'deleted') FROM "
+                            "messages WHERE id = "
+                            + std::to_string(id)),
+                  "This message was deleted true");
+}
+
+CAF_TEST(a contact update is published to every agent of the account) {
+  // Ben is no member of the inbox: contact events still reach him.
+  auto ben = stream(agent);
+  CAF_CHECK(ben.head().find("200") != std::string::npos);
+  call("PATCH", "/api/v1/accounts/1/contacts/" + std::to_string(contact_id),
+       {{"name", "Jane Roe"}, {"custom_attributes", {{"plan", "pro"}}}}, admin);
+  auto f = ben.next_but_presence();
+  CAF_CHECK_EQUAL(f.event, "contact.updated");
+  CAF_CHECK_EQUAL(f.data["id"], contact_id);
+  CAF_CHECK_EQUAL(f.data["name"], "Jane Roe");
+  CAF_CHECK_EQUAL(f.data["email"], "jane@example.com");
+  CAF_CHECK_EQUAL(f.data["custom_attributes"]["plan"], "pro");
+  CAF_CHECK_EQUAL(f.data["type"], "contact");
+  CAF_CHECK_EQUAL(f.data["account_id"], 1);
+  CAF_CHECK_EQUAL(f.data["performer"]["id"], admin_id);
+  // Through the Client API the contact itself is the actor: no performer.
+  call("PATCH", public_contact_path, {{"name", "Jane Public"}}, "");
+  auto g = ben.next_but_presence();
+  CAF_CHECK_EQUAL(g.event, "contact.updated");
+  CAF_CHECK_EQUAL(g.data["id"], contact_id);
+  CAF_CHECK_EQUAL(g.data["name"], "Jane Public");
+  CAF_CHECK(g.data["performer"].is_null());
 }
 
 CAF_TEST_FIXTURE_SCOPE_END()

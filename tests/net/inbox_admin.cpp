@@ -245,6 +245,21 @@ CAF_TEST(list filters labels q source_id and inbox_id select exactly their conve
   CAF_CHECK_EQUAL(listed("labels%5B%5D=billing"), (ids{c1, c2}));
   CAF_CHECK_EQUAL(listed("labels[]=vi"), ids{});
   CAF_CHECK_EQUAL(listed("status=all&labels[]=vipx"), ids{c3});
+  // Several labels[] (API.md: tagged_with(labels, any: true)): the conversations with any of
+  // them, each once; the order of the values does not matter, /meta counts the same set.
+  CAF_CHECK_EQUAL(listed("status=all&labels[]=vip&labels[]=vipx"), (ids{c1, c3}));
+  CAF_CHECK_EQUAL(listed("status=all&labels[]=vipx&labels%5B%5D=vip"), (ids{c1, c3}));
+  CAF_CHECK_EQUAL(listed("labels[]=vip&labels[]=vipx"), ids{c1}); // c3 is resolved
+  CAF_CHECK_EQUAL(listed("status=all&labels[]=billing&labels[]=vip"), (ids{c1, c2}));
+  CAF_CHECK_EQUAL(listed("status=all&labels[]=nothing&labels[]=vipx"), ids{c3});
+  CAF_CHECK_EQUAL(listed("status=all&labels[]=vipx&labels[]=nothing"), ids{c3});
+  for (const auto& [query, n] : std::vector<std::pair<std::string, int>>{
+         {"status=all&labels[]=vip&labels[]=vipx", 2},
+         {"status=all&labels[]=billing&labels[]=vip&labels[]=vipx", 3},
+         {"labels[]=vipx&labels[]=billing", 2}}) {
+    auto meta = call("GET", base + "/conversations/meta?" + query, nullptr, admin);
+    CAF_CHECK_EQUAL(meta["meta"]["all_count"], n);
+  }
   // q: the text of incoming and outgoing messages, case-insensitive, any status (Chatwoot
   // drops the status filter with q); activity messages are not searched.
   CAF_CHECK_EQUAL(listed("q=ships"), ids{c2});
@@ -264,6 +279,36 @@ CAF_TEST(list filters labels q source_id and inbox_id select exactly their conve
   // Filters combine.
   CAF_CHECK_EQUAL(listed("inbox_id=" + std::to_string(a) + "&labels[]=billing&q=ships"), ids{c2});
   CAF_CHECK_EQUAL(listed("status=all"), (ids{c1, c2, c3}));
+}
+
+CAF_TEST(contacts list labels select the contacts with any of them) {
+  auto inbox = make_inbox("Support")["id"].get<int64_t>();
+  auto id_of = [](const json& made) { return made["contact"]["id"].get<int64_t>(); };
+  auto ann = id_of(make_contact("Ann", "ann@example.com", inbox));
+  auto bob = id_of(make_contact("Bob", "bob@example.com", inbox));
+  auto cy = id_of(make_contact("Cy", "cy@example.com", inbox));
+  auto dee = id_of(make_contact("Dee", "dee@example.com", inbox)); // no labels
+  auto contact = [&](int64_t id) { return base + "/contacts/" + std::to_string(id); };
+  call("POST", contact(ann) + "/labels", {{"labels", {"vip", "billing"}}}, admin);
+  call("POST", contact(bob) + "/labels", {{"labels", {"billing"}}}, admin);
+  call("POST", contact(cy) + "/labels", {{"labels", {"lead"}}}, admin);
+  auto contacts = [&](const std::string& query) {
+    auto list = call("GET", base + "/contacts?" + query, nullptr, admin);
+    ids found;
+    for (const auto& c : list["payload"])
+      found.insert(c["id"].get<int64_t>());
+    CAF_CHECK_EQUAL(list["meta"]["count"].get<size_t>(), found.size());
+    return found;
+  };
+  CAF_CHECK_EQUAL(contacts("labels[]=vip"), ids{ann});
+  CAF_CHECK_EQUAL(contacts("labels[]=billing"), (ids{ann, bob}));
+  CAF_CHECK_EQUAL(contacts("labels[]=vip&labels[]=lead"), (ids{ann, cy}));
+  CAF_CHECK_EQUAL(contacts("labels%5B%5D=lead&labels%5B%5D=vip"), (ids{ann, cy}));
+  CAF_CHECK_EQUAL(contacts("labels[]=billing&labels[]=vip"), (ids{ann, bob}));
+  CAF_CHECK_EQUAL(contacts("labels[]=nothing&labels[]=lead"), ids{cy});
+  CAF_CHECK_EQUAL(contacts("labels[]=lead&labels[]=nothing"), ids{cy});
+  CAF_CHECK_EQUAL(contacts("labels[]=nothing"), ids{});
+  CAF_CHECK_EQUAL(contacts(""), (ids{ann, bob, cy, dee}));
 }
 
 CAF_TEST_FIXTURE_SCOPE_END()

@@ -67,6 +67,7 @@ CAF_TEST_FIXTURE_SCOPE(inbox_api_tests, fixture)
 
 CAF_TEST(administrators create api inboxes and manage members) {
   call_json("POST", "/api/v1/accounts/1/inboxes", {{"name", "Support"}}, agent, 401);
+  CAF_CHECK_EQUAL(db.scalar("SELECT count(*) FROM inboxes"), "0");
   auto inbox = call_json(
     "POST", "/api/v1/accounts/1/inboxes",
     {{"name", "Support"}, {"channel", {{"type", "api"}, {"webhook_url", "https://hooks.test/x"}}}},
@@ -78,12 +79,16 @@ CAF_TEST(administrators create api inboxes and manage members) {
   call_json("POST", "/api/v1/accounts/1/inboxes",
             {{"name", "Bad"}, {"channel", {{"type", "api"}, {"webhook_url", "ftp://x"}}}}, admin,
             422);
+  CAF_CHECK_EQUAL(db.scalar("SELECT string_agg(name, ',') FROM inboxes"), "Support");
+  CAF_CHECK_EQUAL(db.scalar("SELECT count(*) FROM channel_api"), "1");
   // The agent sees no inbox until it is a member.
   auto none = call_json("GET", "/api/v1/accounts/1/inboxes", nullptr, agent);
   CAF_CHECK_EQUAL(none["payload"].size(), 0u);
   auto members = call_json("POST", "/api/v1/accounts/1/inbox_members",
                            {{"inbox_id", id}, {"user_ids", {agent_id, 424242}}}, admin);
   CAF_REQUIRE_EQUAL(members["payload"].size(), 1u); // unknown users are ignored
+  CAF_CHECK_EQUAL(db.scalar("SELECT string_agg(user_id::text, ',') FROM inbox_members"),
+                  std::to_string(agent_id));
   CAF_CHECK_EQUAL(members["payload"][0]["id"], agent_id);
   auto mine = call_json("GET", "/api/v1/accounts/1/inboxes", nullptr, agent);
   CAF_CHECK_EQUAL(mine["payload"].size(), 1u);
@@ -96,6 +101,7 @@ CAF_TEST(administrators create api inboxes and manage members) {
   CAF_CHECK_EQUAL(db.scalar("SELECT count(*) FROM inbox_members"), "0");
   call_json("POST", "/api/v1/accounts/1/inbox_members", {{"inbox_id", 999}, {"user_ids", {1}}},
             admin, 404);
+  CAF_CHECK_EQUAL(db.scalar("SELECT count(*) FROM inbox_members"), "0");
 }
 
 CAF_TEST(contacts get a contact inbox and a conversation end to end) {
@@ -112,6 +118,8 @@ CAF_TEST(contacts get a contact inbox and a conversation end to end) {
                        {{"name", "Dup"}, {"email", "carla@example.com"}}, admin, 422);
   CAF_CHECK_EQUAL(dup["error"], "Email has already been taken");
   call_json("POST", "/api/v1/accounts/1/contacts", {{"phone_number", "12345"}}, admin, 422);
+  CAF_CHECK_EQUAL(db.scalar("SELECT string_agg(name, ',') FROM contacts"), "Carla");
+  CAF_CHECK_EQUAL(db.scalar("SELECT count(*) FROM contact_inboxes"), "1");
   auto conv = call_json("POST", "/api/v1/accounts/1/conversations",
                         {{"source_id", contact_inbox["source_id"]}}, admin);
   CAF_CHECK_EQUAL(conv["id"], 1);

@@ -73,6 +73,10 @@ CAF_TEST(accounts can be created read updated and deleted) {
   auto patched = call_json("PATCH", path, {{"name", "Acme Inc"}, {"status", "suspended"}});
   CAF_CHECK_EQUAL(patched["name"].get<std::string>(), "Acme Inc");
   CAF_CHECK_EQUAL(patched["status"].get<std::string>(), "suspended");
+  CAF_CHECK_EQUAL(
+    db.scalar("SELECT name || ':' || status FROM accounts WHERE id = " + std::to_string(id)),
+    "Acme Inc:1");
+  CAF_CHECK_EQUAL(call_json("GET", path)["status"].get<std::string>(), "suspended");
   call_json("DELETE", path);
   call_json("GET", path, nullptr, 404);
   CAF_CHECK_EQUAL(db.scalar("SELECT count(*) FROM accounts"), "0");

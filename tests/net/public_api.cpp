@@ -113,6 +113,7 @@ CAF_TEST(a contact talks through the client api) {
 CAF_TEST(identity validation with hmac) {
   auto token = inbox["hmac_token"].get<std::string>();
   call("POST", base + "/contacts", {{"identifier", "user-7"}, {"identifier_hash", "bad"}}, "", 401);
+  CAF_CHECK_EQUAL(db.scalar("SELECT count(*) FROM contacts"), "0");
   auto ok = call("POST", base + "/contacts",
                  {{"identifier", "user-7"}, {"identifier_hash", hmac_hex(token, "user-7")}}, "");
   CAF_CHECK(ok["id"].is_number_integer());
@@ -120,6 +121,140 @@ CAF_TEST(identity validation with hmac) {
   CAF_CHECK_EQUAL(again["id"], ok["id"]);
   call("POST", base + "/contacts", {{"email", "not-mail"}}, "", 422);
   call("POST", base + "/contacts", {{"custom_attributes", "x"}}, "", 422);
+}
+
+CAF_TEST(a contact update with an identifier hash is checked) {
+  auto token = inbox["hmac_token"].get<std::string>();
+  auto made = call("POST", base + "/contacts", {{"name", "Jane"}}, "");
+  auto path = base + "/contacts/" + made["source_id"].get<std::string>();
+  auto id = std::to_string(made["id"].get<int64_t>());
+  auto state = [&] {
+    return db.scalar("SELECT c.name || '|' || coalesce(c.identifier, '-') || '|' || "
+                     "ci.hmac_verified FROM contacts c JOIN contact_inboxes ci ON ci.contact_id "
+                     "= c.id WHERE c.id = "
+                     + id);
+  };
+  CAF_CHECK_EQUAL(state(), "Jane|-|false");
+  // A wrong hash: refused with Chatwoot's message, nothing changed, not verified.
+  auto refused = call(
+    "PATCH", path, {{"name", "Mallory"}, {"identifier", "user-9"}, {"identifier_hash", "0123abcd"}},
+    "", 401);
+  CAF_CHECK_EQUAL(refused["error"], "HMAC failed: Invalid Identifier Hash Provided");
+  // The hash of another identifier is as wrong.
+  call(
+    "PATCH", path,
+    {{"name", "Mallory"}, {"identifier", "user-9"}, {"identifier_hash", hmac_hex(token, "user-8")}},
+    "", 401);
+  // A hash without its identifier neither.
+  call("PATCH", path, {{"name", "Mallory"}, {"identifier_hash", hmac_hex(token, "user-9")}}, "",
+       401);
+  CAF_CHECK_EQUAL(state(), "Jane|-|false");
+  // The right hash: updated and the contact inbox verified; `identifier` only feeds the check.
+  auto ok = call("PATCH", path,
+                 {{"name", "Jane Doe"},
+                  {"identifier", "user-9"},
+                  {"identifier_hash", hmac_hex(token, "user-9")}},
+                 "");
+  CAF_CHECK_EQUAL(ok["name"], "Jane Doe");
+  CAF_CHECK_EQUAL(state(), "Jane Doe|-|true");
+  // Without a hash on an inbox that does not require one: updated, still verified.
+  call("PATCH", path, {{"name", "Jane Roe"}}, "");
+  CAF_CHECK_EQUAL(state(), "Jane Roe|-|true");
+}
+
+CAF_TEST(an hmac mandatory inbox refuses requests without a valid hash) {
+  auto token = inbox["hmac_token"].get<std::string>();
+  auto earlier = call("POST", base + "/contacts", {{"name", "Early"}}, "");
+  auto earlier_path = base + "/contacts/" + earlier["source_id"].get<std::string>();
+  call("PATCH", "/api/v1/accounts/1/inboxes/" + std::to_string(inbox["id"].get<int64_t>()),
+       {{"channel", {{"hmac_mandatory", true}}}}, admin);
+  auto shown = call("GET", base, nullptr, "");
+  CAF_CHECK_EQUAL(shown["identity_validation_enabled"], true);
+  auto counts = [&] {
+    return db.scalar("SELECT (SELECT count(*) FROM contacts) || '/' || (SELECT count(*) FROM "
+                     "contact_inboxes)");
+  };
+  CAF_CHECK_EQUAL(counts(), "1/1");
+  // Creating a contact: no hash, a wrong hash, a hash without identifier.
+  for (const auto& body : {json{{"name", "Nora"}, {"email", "nora@x.test"}},
+                           json{{"name", "Nora"}, {"identifier", "nora"}, {"identifier_hash", "x"}},
+                           json{{"name", "Nora"}, {"identifier_hash", hmac_hex(token, "nora")}}}) {
+    auto refused = call("POST", base + "/contacts", body, "", 401);
+    CAF_CHECK_EQUAL(refused["error"], "HMAC failed: Invalid Identifier Hash Provided");
+  }
+  CAF_CHECK_EQUAL(counts(), "1/1");
+  // Updating the contact made before: no hash, a wrong hash.
+  call("PATCH", earlier_path, {{"name", "Changed"}}, "", 401);
+  call("PATCH", earlier_path,
+       {{"name", "Changed"}, {"identifier", "early"}, {"identifier_hash", hmac_hex(token, "x")}},
+       "", 401);
+  CAF_CHECK_EQUAL(db.scalar("SELECT name FROM contacts WHERE id = "
+                            + std::to_string(earlier["id"].get<int64_t>())),
+                  "Early");
+  // With the right hash both go through.
+  auto nora = call(
+    "POST", base + "/contacts",
+    {{"name", "Nora"}, {"identifier", "nora"}, {"identifier_hash", hmac_hex(token, "nora")}}, "");
+  CAF_CHECK_EQUAL(nora["name"], "Nora");
+  CAF_CHECK_EQUAL(db.scalar("SELECT identifier FROM contacts WHERE id = "
+                            + std::to_string(nora["id"].get<int64_t>())),
+                  "nora");
+  call(
+    "PATCH", earlier_path,
+    {{"name", "Changed"}, {"identifier", "early"}, {"identifier_hash", hmac_hex(token, "early")}},
+    "");
+  CAF_CHECK_EQUAL(db.scalar("SELECT c.name || '|' || ci.hmac_verified FROM contacts c JOIN "
+                            "contact_inboxes ci ON ci.contact_id = c.id WHERE c.id = "
+                            + std::to_string(earlier["id"].get<int64_t>())),
+                  "Changed|true");
+  CAF_CHECK_EQUAL(counts(), "2/2");
+}
+
+CAF_TEST(messages are paged with before) {
+  auto made = call("POST", base + "/contacts", {{"name", "Jane"}}, "");
+  auto cbase = base + "/contacts/" + made["source_id"].get<std::string>();
+  auto display = call("POST", cbase + "/conversations", json::object(), "")["id"].get<int64_t>();
+  auto vpath = cbase + "/conversations/" + std::to_string(display);
+  auto app = "/api/v1/accounts/1/conversations/" + std::to_string(display);
+  // 25 public messages (the contact's and one agent reply), two private notes among them.
+  std::vector<int64_t> ids;
+  for (int i = 0; i < 25; ++i) {
+    if (i == 12) {
+      ids.push_back(
+        call("POST", app + "/messages", {{"content", "reply"}}, admin)["id"].get<int64_t>());
+      call("POST", app + "/messages", {{"content", "note"}, {"private", true}}, admin);
+      continue;
+    }
+    ids.push_back(
+      call("POST", vpath + "/messages", {{"content", "m" + std::to_string(i)}}, "")["id"]
+        .get<int64_t>());
+  }
+  call("POST", app + "/messages", {{"content", "last note"}, {"private", true}}, admin);
+  auto ids_of = [](const json& list) {
+    std::vector<int64_t> out;
+    for (const auto& m : list)
+      out.push_back(m["id"].get<int64_t>());
+    return out;
+  };
+  auto range = [&](size_t from, size_t to) {
+    return std::vector<int64_t>(ids.begin() + static_cast<std::ptrdiff_t>(from),
+                                ids.begin() + static_cast<std::ptrdiff_t>(to));
+  };
+  // The newest 20, oldest first; private notes left out.
+  auto latest = call("GET", vpath + "/messages", nullptr, "");
+  CAF_CHECK_EQUAL(ids_of(latest), range(5, 25));
+  for (const auto& m : latest)
+    CAF_CHECK(m["content"] != "note" && m["content"] != "last note");
+  // The page before the oldest one shown: the 5 before it.
+  auto older = call("GET", vpath + "/messages?before=" + std::to_string(ids[5]), nullptr, "");
+  CAF_CHECK_EQUAL(ids_of(older), range(0, 5));
+  CAF_CHECK_EQUAL(older[0]["content"], "m0");
+  // before is exclusive, and a page holds 20 at most.
+  auto middle = call("GET", vpath + "/messages?before=" + std::to_string(ids[24]), nullptr, "");
+  CAF_CHECK_EQUAL(ids_of(middle), range(4, 24));
+  CAF_CHECK_EQUAL(
+    call("GET", vpath + "/messages?before=" + std::to_string(ids[0]), nullptr, "").size(), 0u);
+  call("GET", vpath + "/messages?before=abc", nullptr, "", 422);
 }
 
 CAF_TEST_FIXTURE_SCOPE_END()

@@ -28,11 +28,16 @@ async function api(method, path, token, body) {
   return text ? JSON.parse(text) : null;
 }
 
+const waiters = [];
 function fail(message) {
   console.error(`FAIL ${message}`);
   process.exit(1);
 }
-const deadline = setTimeout(() => fail("timed out"), 60000);
+// A missing event fails the run; the message shows what was awaited.
+const deadline = setTimeout(
+  () => fail(`timed out waiting for ${waiters.map((w) => w.predicate.toString()).join("; ")}`),
+  60000,
+);
 
 // Bootstrap: an account, an administrator, a member agent and an outsider agent.
 const account = await api("POST", "/platform/api/v1/accounts", platformToken, { name: "Cable" });
@@ -64,7 +69,6 @@ const contact = await api("POST", `${pub}/contacts`, null, { name: "Jane" });
 
 // Four subscribers; `waitFor(predicate)` resolves once what they received satisfies it.
 const received = { admin: [], member: [], outsider: [], contact: [] };
-const waiters = [];
 function notify() {
   for (const w of waiters.splice(0)) if (w.predicate()) w.resolve();
   else waiters.push(w);
@@ -110,20 +114,25 @@ await assert.rejects(
 );
 console.log("ok   reject_subscription for a token that is not the user's");
 
-// The contact writes, an agent answers, an agent writes a private note, the agent resolves.
+// The contact writes, an agent answers, an agent writes a private note, assigns, types (a
+// private note, then stops), the contact types and stops, the agent resolves.
 const conversation = await api("POST", `${pub}/contacts/${contact.source_id}/conversations`, null, {});
 const C = `${A}/conversations/${conversation.id}`;
-await api("POST", `${pub}/contacts/${contact.source_id}/conversations/${conversation.id}/messages`, null, {
-  content: "hello?",
-});
-await api("POST", `${C}/messages`, admin, { content: "hi Jane" });
-await api("POST", `${C}/messages`, admin, { content: "internal", private: true });
+const P = `${pub}/contacts/${contact.source_id}/conversations/${conversation.id}`;
+await api("POST", `${P}/messages`, null, { content: "hello?" });
+const reply = await api("POST", `${C}/messages`, admin, { content: "hi Jane" });
+const note = await api("POST", `${C}/messages`, admin, { content: "internal", private: true });
 await api("POST", `${C}/assignments`, admin, { assignee_id: users.member.id });
-await api("POST", `${C}/toggle_typing_status`, admin, { typing_status: "on" });
+await api("POST", `${C}/toggle_typing_status`, admin, { typing_status: "on", is_private: true });
+await api("POST", `${C}/toggle_typing_status`, admin, { typing_status: "off" });
+await api("POST", `${P}/toggle_typing`, null, { typing_status: "on" });
+await api("POST", `${P}/toggle_typing`, null, { typing_status: "off" });
 await api("POST", `${C}/toggle_status`, admin, { status: "resolved" });
 
 const has = (key, event, pred = () => true) =>
   received[key].some((m) => m.event === event && pred(m.data));
+// The status change is the conversation's last event on each connection (one conversation's
+// events leave in publish order), so what comes before it has arrived.
 const settled = () =>
   has("member", "conversation.status_changed") &&
   has("admin", "conversation.status_changed") &&
@@ -142,12 +151,6 @@ for (const key of ["admin", "member"]) {
   assert.equal(msg.account_id, account.id);
 }
 console.log("ok   the member and the administrator receive the inbox's events");
-assert.deepEqual(
-  received.outsider.filter((m) => m.event !== "presence.update"),
-  [],
-  "the non-member receives nothing of the inbox",
-);
-console.log("ok   a non-member receives nothing of the inbox");
 const presence = received.admin.find((m) => m.event === "presence.update");
 assert.ok(presence, "presence.update after subscribing");
 assert.equal(presence.data.account_id, account.id);
@@ -157,7 +160,6 @@ await consumers[0].subscriptions.subscriptions[0].perform("update_presence");
 await waitFor(() =>
   has("admin", "presence.update", (d) => d.contacts[String(contact.id)] === "online"),
 );
-assert.ok(!received.contact.some((m) => m.event === "presence.update"));
 console.log("ok   presence.update to the subscriber after subscribing");
 // The member's arrival reached the administrator, who subscribed before it.
 assert.ok(has("admin", "presence.update", (d) => d.users[String(users.member.id)] === "online"));
@@ -199,17 +201,84 @@ assert.equal(resolved.status, "resolved");
 assert.equal(resolved.messages[0].content, "hi Jane");
 console.log("ok   message and conversation events carry Chatwoot's push data");
 
-// Typing: to everyone who may see the conversation but the typist, with the typist as `user`.
-const typing = pick("member", "conversation.typing_on");
-assert.equal(typing.user.id, users.admin.id);
-assert.equal(typing.conversation.id, conversation.id);
-assert.equal(pick("contact", "conversation.typing_on").user.type, "user");
-assert.ok(!has("admin", "conversation.typing_on"));
-console.log("ok   typing events name the typist and skip it");
+// Typing (BEHAVIOUR.md §12): to the conversation's agents and its contact, never to the typist,
+// with the typist as `user`; in publish order (on, off). All of it came before the status
+// change on the same connection, so what is missing now never comes.
+const typing = (key) =>
+  received[key]
+    .filter((m) => m.event.startsWith("conversation.typing_"))
+    .map((m) => `${m.event.slice(13)} ${m.data.user.type} ${m.data.user.id} ${m.data.is_private}`);
+const adaTypes = [`typing_on user ${users.admin.id} true`, `typing_off user ${users.admin.id} false`];
+const janeTypes = [`typing_on contact ${contact.id} false`, `typing_off contact ${contact.id} false`];
+assert.deepEqual(typing("member"), [...adaTypes, ...janeTypes]);
+assert.deepEqual(typing("admin"), janeTypes, "the typist does not get its own typing");
+assert.deepEqual(typing("contact"), adaTypes, "the contact does not get its own typing");
+for (const key of ["member", "admin", "contact"])
+  for (const m of received[key].filter((m) => m.event.startsWith("conversation.typing_"))) {
+    assert.equal(m.data.conversation.id, conversation.id);
+    assert.equal(m.data.conversation.contact_inbox.source_id, contact.source_id);
+    assert.equal(m.data.account_id, account.id);
+  }
+const janeTyping = pick("admin", "conversation.typing_on");
+assert.equal(janeTyping.user.name, "Jane");
+assert.equal(janeTyping.performer, null);
+assert.equal(pick("contact", "conversation.typing_on").user.name, "Ada");
+console.log("ok   typing events name the typist, carry is_private and skip the typist");
+
+// Soft deletes are message.updated: the public reply to everyone, the note to agents only.
+await api("DELETE", `${C}/messages/${reply.id}`, admin);
+await api("DELETE", `${C}/messages/${note.id}`, admin);
+const deleted = (id) => (d) =>
+  d.id === id && d.content === "This message was deleted" && d.content_attributes.deleted === true;
+await waitFor(
+  () =>
+    has("admin", "message.updated", deleted(reply.id)) &&
+    has("admin", "message.updated", deleted(note.id)) &&
+    has("member", "message.updated", deleted(note.id)) &&
+    has("contact", "message.updated", deleted(reply.id)),
+);
+const update = pick("contact", "message.updated", deleted(reply.id));
+assert.equal(update.conversation_id, conversation.id);
+assert.equal(update.sender.id, users.admin.id);
+assert.equal(update.message_type, 1);
+assert.equal(update.conversation.contact_inbox.source_id, contact.source_id);
+console.log("ok   a deleted message is message.updated, to the contact when it is public");
+
+// Sentinels for the absence checks: the administrator sees every event of the conversation,
+// the activity messages (written after the changes) included; once it has the last one, the
+// hub has handed every earlier event to every connection. An event published now reaches a
+// connection after anything the hub sent it before.
+await waitFor(
+  () =>
+    has("admin", "message.created", (d) => d.content === "Assigned to Mia by Ada") &&
+    has("admin", "message.created", (d) => d.content === "Conversation was marked resolved by Ada"),
+);
+// The outsider's sentinel: a contact update (every agent of the account receives those).
+await api("PATCH", `${A}/contacts/${contact.id}`, admin, { custom_attributes: { plan: "pro" } });
+await waitFor(() => has("outsider", "contact.updated"));
+const contactUpdated = pick("outsider", "contact.updated");
+assert.equal(contactUpdated.id, contact.id);
+assert.equal(contactUpdated.custom_attributes.plan, "pro");
+assert.equal(contactUpdated.performer.id, users.admin.id);
+assert.deepEqual(
+  received.outsider.filter((m) => m.event !== "presence.update").map((m) => m.event),
+  ["contact.updated"],
+  "the non-member receives nothing of the inbox",
+);
+console.log("ok   a non-member receives nothing of the inbox (after a later contact.updated)");
+// The contact's sentinel: a later public reply in its conversation.
+await api("POST", `${C}/messages`, admin, { content: "sentinel for Jane" });
+await waitFor(() => has("contact", "message.created", (d) => d.content === "sentinel for Jane"));
 assert.ok(has("contact", "message.created", (d) => d.content === "hi Jane"));
-assert.ok(!has("contact", "message.created", (d) => d.content === "internal"));
-assert.ok(!has("contact", "assignee.changed"));
-console.log("ok   the contact receives public messages only");
+for (const [event, what] of [
+  ["presence.update", "presence"],
+  ["assignee.changed", "assignments"],
+  ["contact.updated", "contact events"],
+])
+  assert.ok(!has("contact", event), `the contact receives no ${what}`);
+assert.ok(!has("contact", "message.created", (d) => d.private || d.message_type === 2));
+assert.ok(!has("contact", "message.updated", (d) => d.id === note.id));
+console.log("ok   the contact receives public messages only (after a later reply)");
 
 // A client that stops reading is disconnected once its queue is full (run.sh sets
 // MESSENGER_CABLE_QUEUE_LIMIT=64); the others keep receiving everything. 400 notes of 100 KB
