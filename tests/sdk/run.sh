@@ -25,10 +25,14 @@ cleanup() {
 }
 trap cleanup EXIT
 
-if [[ ! -d $here/node_modules/@figuro/chatwoot-sdk || ! -d $here/node_modules/@rails/actioncable
-      || ! -d $here/node_modules/ws ]]; then
-  (cd "$here" && npm ci --no-audit --no-fund --loglevel=error)
-fi
+# One install at a time: ctest -j runs several of these suites at once on a fresh clone.
+(
+  flock 9
+  if [[ ! -d $here/node_modules/@figuro/chatwoot-sdk || ! -d $here/node_modules/@rails/actioncable
+        || ! -d $here/node_modules/ws ]]; then
+    cd "$here" && npm ci --no-audit --no-fund --loglevel=error
+  fi
+) 9>"${TMPDIR:-/tmp}/messenger-sdk-npm.lock"
 
 psql "$MESSENGER_TEST_DATABASE_URL" -qc "CREATE DATABASE $db" >/dev/null
 MESSENGER_DATABASE_URL="$base/$db" MESSENGER_HTTP_ADDR=127.0.0.1:0 \
