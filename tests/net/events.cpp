@@ -9,6 +9,8 @@
 #include <sys/time.h>
 #include <unistd.h>
 
+#include <set>
+
 using namespace messenger;
 using json = nlohmann::json;
 
@@ -125,12 +127,22 @@ struct fixture : test::api_node {
   std::string public_conv_path;    ///< the conversation in the Client API
 
   fixture() {
+    // Events reach the hub after the API answered: a stream that sees the setup's events
+    // (in either order) shows they are through, so the tests' streams begin after them.
+    auto setup = stream(admin);
+    CAF_REQUIRE(setup.head().find("200") != std::string::npos);
     inbox = make_inbox("Support");
     inbox_id = inbox["id"].get<int64_t>();
     auto made = make_contact("Jane", "jane@example.com", inbox_id);
     contact_id = made["contact"]["id"].get<int64_t>();
     source_id = made["contact_inbox"]["source_id"].get<std::string>();
     display_id = make_conversation(inbox_id, contact_id)["id"].get<int64_t>();
+    std::set<std::string> pending{"contact.created", "conversation.created"};
+    while (!pending.empty()) {
+      auto f = setup.next_but_presence();
+      CAF_REQUIRE(!f.event.empty());
+      pending.erase(f.event);
+    }
     conv_path = "/api/v1/accounts/1/conversations/" + std::to_string(display_id);
     public_contact_path = "/public/api/v1/inboxes/" + inbox["inbox_identifier"].get<std::string>()
                           + "/contacts/" + source_id;
