@@ -54,6 +54,11 @@ std::string webhook_event(const std::string& name) {
   return it == names.end() ? std::string{} : it->second;
 }
 
+/// Who did it, as message senders and typing users appear in webhooks.
+json performer_json(const actors::performer& by) {
+  return {{"id", by.id}, {"name", by.name}, {"type", by.type == "Contact" ? "contact" : "user"}};
+}
+
 /// The webhook body: the event's data in Chatwoot's webhook form, plus `event`.
 std::optional<std::string> payload_of(const actors::domain_event& ev, const std::string& name) {
   auto data = json::parse(ev.data, nullptr, false);
@@ -71,10 +76,12 @@ std::optional<std::string> payload_of(const actors::domain_event& ev, const std:
     data["inbox"] = {{"id", ev.inbox_id}};
     data["conversation"] = {{"id", ev.display_id}, {"inbox_id", ev.inbox_id}};
     if (ev.by.id != 0 && !ev.by.type.empty())
-      data["sender"] = {{"id", ev.by.id},
-                        {"name", ev.by.name},
-                        {"type", ev.by.type == "Contact" ? "contact" : "user"}};
+      data["sender"] = performer_json(ev.by);
   }
+  // Typing: {conversation, user, is_private} (WebhookListener#handle_typing_status).
+  if ((name == "conversation_typing_on" || name == "conversation_typing_off") && ev.by.id != 0
+      && !ev.by.type.empty())
+    data["user"] = performer_json(ev.by);
   data["account"] = {{"id", ev.account_id}};
   data["event"] = name;
   return data.dump();
