@@ -108,6 +108,9 @@ expected<uint16_t> node::start() {
   caf::anon_send(st.dispatcher, actors::subscribe_atom_v, st.activity);
   net::webhook_options wopts;
   wopts.retry_base = std::chrono::milliseconds{st.cfg.webhook_retry_base_ms};
+  wopts.max_attempts = st.cfg.webhook_max_attempts;
+  wopts.timeout = std::chrono::milliseconds{st.cfg.webhook_timeout_ms};
+  wopts.queue_limit = st.cfg.webhook_queue_limit;
   st.webhooks = net::spawn_webhooks(*st.sys, st.reader, wopts);
   caf::anon_send(st.dispatcher, actors::subscribe_atom_v, st.webhooks);
 

@@ -44,6 +44,15 @@ struct app_config {
   /// First webhook retry after this many milliseconds (then doubling); not in the
   /// environment: tests shorten it.
   uint32_t webhook_retry_base_ms = 1000;
+  /// Attempts per webhook delivery (the first and its retries); not in the environment:
+  /// tests shorten it.
+  uint32_t webhook_max_attempts = 6;
+  /// How long one webhook attempt may take (milliseconds); not in the environment: tests
+  /// shorten it.
+  uint32_t webhook_timeout_ms = 5000;
+  /// Webhook deliveries in flight or waiting for a retry; beyond, new ones are dropped. Not in
+  /// the environment: tests shorten it.
+  uint32_t webhook_queue_limit = 10000;
   /// Seconds between cluster heartbeats (lease renewals); not in the environment: tests
   /// shorten it.
   uint32_t cluster_heartbeat_s = 3;
