@@ -7,6 +7,7 @@
 #include "actors/system_config.hpp"
 #include "domain/message_rules.hpp"
 #include "persistence/migrator.hpp"
+#include "tests/support/eventually.hpp"
 #include "tests/support/pg.hpp"
 
 #include <caf/all.hpp>
@@ -20,18 +21,6 @@ using namespace messenger::actors;
 namespace {
 
 constexpr auto timeout = std::chrono::seconds{60};
-
-/// Polls `done` with a short pause between tries until it holds (true) or `timeout` passed.
-template <class Predicate>
-bool eventually(Predicate done) {
-  auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (!done()) {
-    if (std::chrono::steady_clock::now() > deadline)
-      return false;
-    std::this_thread::sleep_for(std::chrono::milliseconds{10});
-  }
-  return true;
-}
 
 struct fixture {
   test::temp_database db;
@@ -138,7 +127,7 @@ CAF_TEST(a thousand concurrent messages on one conversation stay exact) {
       },
       c, s, acked, failed);
   // Wait until every request has its answer.
-  CAF_CHECK(eventually([&] { return acked->load() + failed->load() == n; }));
+  CAF_CHECK(test::eventually([&] { return acked->load() + failed->load() == n; }, timeout));
   CAF_REQUIRE_EQUAL(failed->load(), 0);
   CAF_REQUIRE_EQUAL(acked->load(), n);
   CAF_CHECK_EQUAL(q("SELECT count(*) FROM messages WHERE message_type <> 2"), std::to_string(n));
@@ -217,8 +206,8 @@ CAF_TEST(status priority labels and reports are persisted) {
                     "g.tag_id"),
                   "vip");
   // The activity message of the resolve arrives asynchronously.
-  CAF_CHECK(
-    eventually([&] { return q("SELECT count(*) FROM messages WHERE message_type = 2") != "0"; }));
+  CAF_CHECK(test::eventually(
+    [&] { return q("SELECT count(*) FROM messages WHERE message_type = 2") != "0"; }, timeout));
   CAF_CHECK_EQUAL(q("SELECT content FROM messages WHERE message_type = 2 ORDER BY id LIMIT 1"),
                   "Conversation was marked resolved by Alice");
 }
@@ -228,7 +217,8 @@ CAF_TEST(a conversation whose snooze passed while no node ran reopens at start) 
     "interval '1 second'");
   start();
   rearm_snoozed(sys, store, registry);
-  CAF_CHECK(eventually([&] { return q("SELECT status FROM conversations") == "0"; }));
+  CAF_CHECK(
+    test::eventually([&] { return q("SELECT status FROM conversations") == "0"; }, timeout));
   CAF_CHECK_EQUAL(q("SELECT status || ':' || (snoozed_until IS NULL)::text FROM conversations"),
                   "0:true");
 }

@@ -4,6 +4,7 @@
 #include "actors/persistence.hpp"
 #include "actors/system_config.hpp"
 #include "persistence/migrator.hpp"
+#include "tests/support/eventually.hpp"
 #include "tests/support/pg.hpp"
 
 #include <caf/all.hpp>
@@ -17,18 +18,6 @@ using namespace messenger::actors;
 namespace {
 
 constexpr auto timeout = std::chrono::seconds{30};
-
-/// Polls `done` with a short pause between tries until it holds (true) or 30 s passed.
-template <class Predicate>
-bool eventually(Predicate done) {
-  auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (!done()) {
-    if (std::chrono::steady_clock::now() > deadline)
-      return false;
-    std::this_thread::sleep_for(std::chrono::milliseconds{10});
-  }
-  return true;
-}
 
 struct fixture {
   test::temp_database db;
@@ -100,18 +89,23 @@ CAF_TEST(a heartbeat renews the lease and a lost lease rejoins with a new incarn
   auto first = join();
   db.scalar("UPDATE cluster_nodes SET lease_until = now() + interval '1 second'");
   self->send(member, heartbeat_atom_v, uint64_t{1});
-  CAF_CHECK(eventually([&] {
-    return db.scalar("SELECT lease_until > now() + interval '5 seconds' FROM cluster_nodes") == "t";
-  }));
+  CAF_CHECK(test::eventually(
+    [&] {
+      return db.scalar("SELECT lease_until > now() + interval '5 seconds' FROM cluster_nodes")
+             == "t";
+    },
+    timeout));
   CAF_CHECK_EQUAL(call_status().incarnation, first.incarnation);
   // The lease expired behind our back (e.g. the node was paused): re-join.
   db.scalar("UPDATE cluster_nodes SET lease_until = now() - interval '1 second'");
   self->send(member, heartbeat_atom_v, uint64_t{1});
   node_status now;
-  CAF_CHECK(eventually([&] {
-    now = call_status();
-    return now.joined && now.incarnation != first.incarnation;
-  }));
+  CAF_CHECK(test::eventually(
+    [&] {
+      now = call_status();
+      return now.joined && now.incarnation != first.incarnation;
+    },
+    timeout));
   CAF_CHECK(now.joined);
   CAF_CHECK(now.incarnation > first.incarnation);
   CAF_CHECK_EQUAL(db.scalar("SELECT incarnation FROM cluster_nodes"),
@@ -143,10 +137,12 @@ CAF_TEST(a heartbeat does not renew the lease of another incarnation) {
             + ", heartbeat_at = '2000-01-01', lease_until = now() + interval '1 hour'");
   self->send(member, heartbeat_atom_v, uint64_t{1});
   node_status now;
-  CAF_CHECK(eventually([&] {
-    now = call_status();
-    return now.joined && now.incarnation != first.incarnation;
-  }));
+  CAF_CHECK(test::eventually(
+    [&] {
+      now = call_status();
+      return now.joined && now.incarnation != first.incarnation;
+    },
+    timeout));
   CAF_CHECK(now.incarnation > first.incarnation);
   CAF_CHECK_EQUAL(db.scalar("SELECT incarnation || ' ' || (heartbeat_at > '2000-01-01')::text "
                             "FROM cluster_nodes"),

@@ -1,5 +1,6 @@
 #define CAF_SUITE net.contacts
 #include "tests/support/api_node.hpp"
+#include "tests/support/eventually.hpp"
 #include "tests/support/http_client.hpp"
 
 #include <caf/test/unit_test.hpp>
@@ -11,20 +12,6 @@ using namespace messenger;
 using json = nlohmann::json;
 
 namespace {
-
-/// Polls `done` with a short backoff until it holds or `limit` has passed; returns whether
-/// it held.
-template <class Predicate>
-bool eventually(Predicate done, std::chrono::milliseconds limit = std::chrono::seconds{10}) {
-  auto deadline = std::chrono::steady_clock::now() + limit;
-  for (;;) {
-    if (done())
-      return true;
-    if (std::chrono::steady_clock::now() >= deadline)
-      return false;
-    std::this_thread::sleep_for(std::chrono::milliseconds{10});
-  }
-}
 
 struct fixture : test::api_node {
   int64_t inbox = 0;
@@ -165,7 +152,7 @@ CAF_TEST(contact conversations contact inboxes and delete) {
   // The conversation was read through the edge cache (its access answer is kept for
   // edge_cache_ms): it is refused at the latest when that answer expires.
   auto gone = "/api/v1/accounts/1/conversations/" + std::to_string(conv["id"].get<int64_t>());
-  CAF_CHECK(eventually([&] {
+  CAF_CHECK(test::eventually([&] {
     return test::http_call(port, "GET", gone, {}, {{"api_access_token", admin}}).status == 404;
   }));
   CAF_CHECK_EQUAL(of(id), (rows{"0", "0", "0", "0", "0"}));

@@ -1,5 +1,6 @@
 #define CAF_SUITE net.inbox_admin
 #include "tests/support/api_node.hpp"
+#include "tests/support/eventually.hpp"
 
 #include <caf/test/unit_test.hpp>
 
@@ -13,20 +14,6 @@ using json = nlohmann::json;
 namespace {
 
 const std::string base = "/api/v1/accounts/1";
-
-/// Polls `done` with a short backoff until it holds or `limit` has passed; returns whether
-/// it held.
-template <class Predicate>
-bool eventually(Predicate done, std::chrono::milliseconds limit = std::chrono::seconds{10}) {
-  auto deadline = std::chrono::steady_clock::now() + limit;
-  for (;;) {
-    if (done())
-      return true;
-    if (std::chrono::steady_clock::now() >= deadline)
-      return false;
-    std::this_thread::sleep_for(std::chrono::milliseconds{10});
-  }
-}
 
 struct fixture : test::api_node {
   /// The display ids the conversation list answers for `query` (one page).
@@ -156,7 +143,7 @@ CAF_TEST(turning auto assignment on assigns the waiting conversations) {
        admin);
   // The inbox actor assigns after the PATCH answered: poll the conversation (bounded).
   int64_t assignee = 0;
-  eventually([&] {
+  test::eventually([&] {
     auto shown = call("GET", path, nullptr, admin);
     if (shown["meta"].contains("assignee"))
       assignee = shown["meta"]["assignee"]["id"].get<int64_t>();
@@ -234,7 +221,7 @@ CAF_TEST(list filters labels q source_id and inbox_id select exactly their conve
   call("POST", conv(c3) + "/toggle_status", {{"status", "resolved"}}, admin);
   // The resolve's activity message ("Conversation was marked resolved by Ada") is written
   // asynchronously: wait for it before asserting that q does not find it.
-  CAF_REQUIRE(eventually([&] {
+  CAF_REQUIRE(test::eventually([&] {
     return count("messages", "message_type = 2 AND content LIKE 'Conversation was marked "
                              "resolved%'")
            == "1";

@@ -1,5 +1,6 @@
 #define CAF_SUITE net.messages
 #include "tests/support/api_node.hpp"
+#include "tests/support/eventually.hpp"
 #include "tests/support/http_client.hpp"
 
 #include <caf/test/unit_test.hpp>
@@ -12,20 +13,6 @@ using namespace messenger;
 using json = nlohmann::json;
 
 namespace {
-
-/// Polls `done` with a short backoff until it holds or `limit` has passed; returns whether
-/// it held.
-template <class Predicate>
-bool eventually(Predicate done, std::chrono::milliseconds limit = std::chrono::seconds{10}) {
-  auto deadline = std::chrono::steady_clock::now() + limit;
-  for (;;) {
-    if (done())
-      return true;
-    if (std::chrono::steady_clock::now() >= deadline)
-      return false;
-    std::this_thread::sleep_for(std::chrono::milliseconds{10});
-  }
-}
 
 struct fixture : test::api_node {
   int64_t inbox = 0;
@@ -153,7 +140,7 @@ CAF_TEST(conversations carry their last messages) {
   // The activity message ("Conversation was marked resolved by Ada") is written by the
   // activity listener after the answer: wait for it (bounded).
   json shown;
-  eventually([&] {
+  test::eventually([&] {
     shown = call("GET", conv_path, nullptr, admin);
     return shown["messages"].size() == 1 && shown["messages"][0]["message_type"] == 2;
   });

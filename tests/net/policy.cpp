@@ -1,5 +1,6 @@
 #define CAF_SUITE net.policy
 #include "tests/support/api_node.hpp"
+#include "tests/support/eventually.hpp"
 #include "tests/support/http_client.hpp"
 
 #include <caf/test/unit_test.hpp>
@@ -12,20 +13,6 @@ using namespace messenger;
 using json = nlohmann::json;
 
 namespace {
-
-/// Polls `done` with a short backoff until it holds or `limit` has passed; returns whether
-/// it held.
-template <class Predicate>
-bool eventually(Predicate done, std::chrono::milliseconds limit = std::chrono::seconds{10}) {
-  auto deadline = std::chrono::steady_clock::now() + limit;
-  for (;;) {
-    if (done())
-      return true;
-    if (std::chrono::steady_clock::now() >= deadline)
-      return false;
-    std::this_thread::sleep_for(std::chrono::milliseconds{10});
-  }
-}
 
 struct fixture : test::api_node {
   std::string member;   ///< agent and member of the inbox
@@ -68,7 +55,7 @@ struct fixture : test::api_node {
   test::http_reply refused_eventually(const std::string& method, const std::string& target,
                                       const std::string& token, const json& body = nullptr) {
     test::http_reply last;
-    eventually([&] {
+    test::eventually([&] {
       last = raw(method, target, token, body);
       return last.status == 401;
     });
