@@ -65,13 +65,7 @@ caf::error gone() {
 
 /// A retired actor quits once its last write in flight has finished.
 void quit_if_retired(pointer self) {
-  auto& st = self->state;
-  if (!st.retiring || st.in_flight > 0)
-    return;
-  for (auto& rp : st.retired)
-    rp.deliver(true);
-  st.retired.clear();
-  self->quit();
+  actors::quit_if_retired(self, self->state.in_flight);
 }
 
 /// The committed row view of the current domain state.

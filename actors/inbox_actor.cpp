@@ -41,13 +41,7 @@ struct inbox_state {
 using pointer = inbox_actor::stateful_pointer<inbox_state>;
 
 void quit_if_retired(pointer self) {
-  auto& st = self->state;
-  if (!st.retiring || st.creates_in_flight > 0)
-    return;
-  for (auto& rp : st.retired)
-    rp.deliver(true);
-  st.retired.clear();
-  self->quit();
+  actors::quit_if_retired(self, self->state.creates_in_flight);
 }
 
 domain::timestamp now_of(pointer self) {

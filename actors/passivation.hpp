@@ -34,4 +34,17 @@ void try_passivate(Self self, const registry_actor& registry, entity_kind kind, 
       [=](caf::error&) { rearm(); });
 }
 
+/// The end of a retire (registry `retire` for a delete): once the entity has nothing in
+/// flight (`in_flight`), every waiting retire request is answered and the actor quits.
+template <class Self>
+void quit_if_retired(Self self, int in_flight) {
+  auto& st = self->state;
+  if (!st.retiring || in_flight > 0)
+    return;
+  for (auto& rp : st.retired)
+    rp.deliver(true);
+  st.retired.clear();
+  self->quit();
+}
+
 } // namespace messenger::actors
