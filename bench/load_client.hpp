@@ -148,6 +148,19 @@ inline int take_response(std::string& in) {
   return status;
 }
 
+/// Appends everything `fd` (non-blocking) has to read to `in`; true when the peer closed the
+/// connection or it failed.
+inline bool read_available(int fd, std::string& in, char* buf, size_t size) {
+  for (;;) {
+    auto k = ::recv(fd, buf, size, 0);
+    if (k > 0) {
+      in.append(buf, static_cast<size_t>(k));
+      continue;
+    }
+    return k == 0 || (errno != EAGAIN && errno != EWOULDBLOCK);
+  }
+}
+
 /// Drives `connections` keep-alive connections from one thread with epoll, like wrk: each
 /// connection has one request in flight; `next(connection, n)` builds the n-th request of a
 /// connection (the whole HTTP message), `done(connection, n, status, latency_us)` sees every
@@ -231,16 +244,7 @@ inline size_t run_epoll_load(uint16_t port, int connections,
     for (int e = 0; e < ready; ++e) {
       auto i = static_cast<int>(events[static_cast<size_t>(e)].data.u32);
       auto& c = conns[static_cast<size_t>(i)];
-      bool closed = false;
-      for (;;) {
-        auto k = ::recv(c.fd, buf, sizeof(buf), 0);
-        if (k > 0) {
-          c.in.append(buf, static_cast<size_t>(k));
-          continue;
-        }
-        closed = k == 0 || (errno != EAGAIN && errno != EWOULDBLOCK);
-        break;
-      }
+      bool closed = read_available(c.fd, c.in, buf, sizeof(buf));
       bool answered = false;
       while (int status = take_response(c.in)) {
         done(i, c.n - 1, status, elapsed_us(c.start));
@@ -407,16 +411,7 @@ run_open_loop(uint16_t port, double rate, double seconds, size_t max_connections
     for (int e = 0; e < ready; ++e) {
       auto i = static_cast<size_t>(events[static_cast<size_t>(e)].data.u64);
       auto& c = conns[i];
-      bool closed = false;
-      for (;;) {
-        auto k = ::recv(c.fd, buf, sizeof(buf), 0);
-        if (k > 0) {
-          c.in.append(buf, static_cast<size_t>(k));
-          continue;
-        }
-        closed = k == 0 || (errno != EAGAIN && errno != EWOULDBLOCK);
-        break;
-      }
+      bool closed = read_available(c.fd, c.in, buf, sizeof(buf));
       while (int status = take_response(c.in)) {
         if (c.seq < 0)
           continue; // nothing was asked on this connection
