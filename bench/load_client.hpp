@@ -37,6 +37,12 @@ public:
   /// after which the client reconnects).
   int call(const std::string& method, const std::string& target, const std::string& body,
            const std::string& token, std::string* response_body = nullptr) {
+    // A connection idle for longer than the server's keep-alive timeout (75 s by default)
+    // may have been closed by the server: open a fresh one instead of failing the request.
+    auto now = std::chrono::steady_clock::now();
+    if (now - last_used_ > std::chrono::seconds{30})
+      reconnect();
+    last_used_ = now;
     std::string req = method + " " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\n";
     req += "Content-Type: application/json\r\napi_access_token: " + token + "\r\n";
     req += "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
@@ -112,6 +118,7 @@ private:
   uint16_t port_;
   int fd_ = -1;
   std::string buffer_;
+  std::chrono::steady_clock::time_point last_used_ = std::chrono::steady_clock::now();
 };
 
 /// A connected TCP socket to 127.0.0.1:port (TCP_NODELAY), then made nonblocking.
