@@ -4,6 +4,7 @@
 #include "common/log.hpp"
 #include "domain/types.hpp"
 #include "net/actor_bridge.hpp"
+#include "net/api/auth.hpp"
 
 #include <caf/all.hpp>
 
@@ -14,12 +15,6 @@
 #include <random>
 
 namespace messenger::net::api {
-
-namespace {
-
-constexpr auto timeout = std::chrono::seconds{30};
-
-} // namespace
 
 http_response error_response(const caf::error& err) {
   auto info = actors::from_caf_error(err);
@@ -78,10 +73,15 @@ responder pass_on(responder respond) {
   };
 }
 
+handler bind_context(const context& ctx, context_handler fn) {
+  return [ctx, fn](http_request& req, responder respond) { fn(ctx, req, std::move(respond)); };
+}
+
 void query(const context& ctx, persistence::statement stmt,
            std::function<http_response(persistence::result_set&)> ok, responder respond) {
   ask(
-    *ctx.sys, ctx.reader, timeout, [ok, respond](persistence::result_set& rs) { respond(ok(rs)); },
+    *ctx.sys, ctx.reader, request_timeout,
+    [ok, respond](persistence::result_set& rs) { respond(ok(rs)); },
     [respond](caf::error& err) { respond(error_response(err)); }, actors::query_atom_v,
     std::move(stmt));
 }
@@ -89,7 +89,7 @@ void query(const context& ctx, persistence::statement stmt,
 void write(const context& ctx, persistence::write_command cmd,
            std::function<http_response(persistence::write_result&)> ok, responder respond) {
   ask(
-    *ctx.sys, ctx.writer, timeout,
+    *ctx.sys, ctx.writer, request_timeout,
     [ok, respond](persistence::write_result& res) { respond(ok(res)); },
     [respond](caf::error& err) { respond(error_response(err)); }, actors::write_atom_v,
     std::move(cmd));
@@ -107,7 +107,7 @@ void retire_and_write(const context& ctx, actors::retire_scope scope, int64_t id
     respond(std::move(res));
   };
   ask(
-    *ctx.sys, ctx.registry, timeout,
+    *ctx.sys, ctx.registry, request_timeout,
     [ctx, cmd, ok, release_then_respond](uint64_t) mutable {
       write(ctx, std::move(cmd), ok, release_then_respond);
     },
@@ -206,6 +206,67 @@ std::optional<nlohmann::json> body_of(const http_request& req, const responder& 
   return doc;
 }
 
+nlohmann::json nested(const nlohmann::json& body, const char* key) {
+  auto it = body.find(key);
+  return it != body.end() && it->is_object() ? *it : body;
+}
+
+void with_admin(const context& ctx, const http_request& req, const responder& respond,
+                std::function<void(caller)> next) {
+  with_account_user(ctx, req, respond, [respond, next](caller who) {
+    if (!who.administrator)
+      return respond(not_admin());
+    next(std::move(who));
+  });
+}
+
+void with_account_user_id(const context& ctx, const http_request& req, const responder& respond,
+                          const char* param, std::function<void(caller, int64_t)> next) {
+  auto id = id_param(req, param);
+  with_account_user(ctx, req, respond, [respond, id, next](caller who) {
+    if (!id)
+      return respond(not_found());
+    next(std::move(who), *id);
+  });
+}
+
+void with_admin_id(const context& ctx, const http_request& req, const responder& respond,
+                   const char* param, std::function<void(caller, int64_t)> next) {
+  auto id = id_param(req, param);
+  with_admin(ctx, req, respond, [respond, id, next](caller who) {
+    if (!id)
+      return respond(not_found());
+    next(std::move(who), *id);
+  });
+}
+
+http_response ok_empty() {
+  return http_response::json(200, "");
+}
+
+http_response ok_empty_or_not_found(const persistence::result_set& rs) {
+  return rs.rows.empty() ? not_found() : ok_empty();
+}
+
+std::string json_array_text(const std::vector<persistence::queries::json_doc>& docs) {
+  std::string out = "[";
+  for (size_t i = 0; i < docs.size(); ++i) {
+    if (i > 0)
+      out += ',';
+    out += docs[i].json;
+  }
+  out += ']';
+  return out;
+}
+
+http_response json_list(const std::vector<persistence::queries::json_doc>& docs) {
+  return http_response::json(200, json_array_text(docs));
+}
+
+http_response json_or_not_found(const std::optional<persistence::queries::json_doc>& doc) {
+  return doc ? http_response::json(200, doc->json) : not_found();
+}
+
 void publish(const context& ctx, actors::domain_event ev) {
   caf::anon_send(ctx.dispatcher, actors::publish_atom_v, std::move(ev));
 }
@@ -239,12 +300,12 @@ std::optional<int64_t> page_param(const http_request& req, std::string& problem)
   auto page = query_param(req, "page");
   if (!page)
     return 1;
-  if (page->size() > 6 || page->find_first_not_of("0123456789") != std::string::npos
-      || std::stoll(*page) < 1) {
+  auto number = page->size() > 6 ? std::nullopt : domain::parse_id(*page);
+  if (!number || *number < 1) {
     problem = "page must be a positive number";
     return std::nullopt;
   }
-  return std::stoll(*page);
+  return number;
 }
 
 std::vector<std::string> query_values(const http_request& req, const char* key) {

@@ -3,6 +3,7 @@
 #include "actors/entity_context.hpp"
 #include "actors/interfaces.hpp"
 #include "net/http_types.hpp"
+#include "persistence/queries/row.hpp"
 
 #include <caf/fwd.hpp>
 
@@ -18,6 +19,10 @@
 namespace messenger::net::api {
 
 struct edge_caches;
+struct caller; // net/api/auth.hpp
+
+/// How long the edge waits for an actor's answer (reader, writer, registry, entities).
+constexpr auto request_timeout = std::chrono::seconds{30};
 
 /// Short-lived caches of authentication and policy answers (see auth.hpp); `ttl` 0 = off.
 std::shared_ptr<edge_caches> make_edge_caches(std::chrono::milliseconds ttl);
@@ -49,6 +54,13 @@ http_response deferred();
 /// A responder that forwards everything but `deferred()` answers.
 responder pass_on(responder respond);
 
+/// A route handler written as a named function of the context (`void list_teams(const
+/// context&, http_request&, responder)`).
+using context_handler = void (*)(const context&, http_request&, responder);
+
+/// `fn` with `ctx` bound, for router::add.
+handler bind_context(const context& ctx, context_handler fn);
+
 /// Runs a read query; `ok` builds the response from its rows, errors become responses.
 void query(const context& ctx, persistence::statement stmt,
            std::function<http_response(persistence::result_set&)> ok, responder respond);
@@ -70,6 +82,39 @@ void retire_and_write(const context& ctx, actors::retire_scope scope, int64_t id
 /// body becomes an object of its text fields, file parts listed under "attachments[]"), or
 /// answers 422 with Chatwoot's error shape and returns nothing.
 std::optional<nlohmann::json> body_of(const http_request& req, const responder& respond);
+
+/// The request body's object under `key` when present (Rails' `params.require(:key)`), else
+/// the body itself (the swagger documents top-level attributes).
+nlohmann::json nested(const nlohmann::json& body, const char* key);
+
+/// with_account_user (auth.hpp), then administrators only: 401 "You are not authorized to
+/// do this action" to agents (Pundit's denial).
+void with_admin(const context& ctx, const http_request& req, const responder& respond,
+                std::function<void(caller)> next);
+
+/// with_account_user, then the `param` id of the path: 404 when it is not an id.
+void with_account_user_id(const context& ctx, const http_request& req, const responder& respond,
+                          const char* param, std::function<void(caller, int64_t)> next);
+
+/// with_admin, then the `param` id of the path: 404 when it is not an id.
+void with_admin_id(const context& ctx, const http_request& req, const responder& respond,
+                   const char* param, std::function<void(caller, int64_t)> next);
+
+/// 200 with an empty body (Chatwoot's `head :ok`).
+http_response ok_empty();
+
+/// 200 with an empty body when the statement returned a row (a delete's RETURNING id), 404
+/// otherwise.
+http_response ok_empty_or_not_found(const persistence::result_set& rs);
+
+/// The documents as a JSON array's text.
+std::string json_array_text(const std::vector<persistence::queries::json_doc>& docs);
+
+/// 200 with the documents as a JSON array.
+http_response json_list(const std::vector<persistence::queries::json_doc>& docs);
+
+/// 200 with the document, 404 when there is none.
+http_response json_or_not_found(const std::optional<persistence::queries::json_doc>& doc);
 
 /// Hands an event (of something already committed) to the dispatcher.
 void publish(const context& ctx, actors::domain_event ev);
