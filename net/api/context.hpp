@@ -2,6 +2,8 @@
 
 #include "actors/entity_context.hpp"
 #include "actors/interfaces.hpp"
+#include "net/api/params.hpp"
+#include "net/api/secrets.hpp"
 #include "net/http_types.hpp"
 #include "persistence/queries/row.hpp"
 
@@ -16,6 +18,9 @@
 #include <string>
 #include <vector>
 
+/// What every API handler uses: the context of actors behind the edge, the requests to them,
+/// the common preamble steps and answers. The request readers (params.hpp) and secrets
+/// (secrets.hpp) come with it.
 namespace messenger::net::api {
 
 struct edge_caches;
@@ -78,15 +83,6 @@ void retire_and_write(const context& ctx, actors::retire_scope scope, int64_t id
                       std::function<http_response(persistence::write_result&)> ok,
                       responder respond);
 
-/// Parses the request body as a JSON object (an empty body is `{}`; a multipart/form-data
-/// body becomes an object of its text fields, file parts listed under "attachments[]"), or
-/// answers 422 with Chatwoot's error shape and returns nothing.
-std::optional<nlohmann::json> body_of(const http_request& req, const responder& respond);
-
-/// The request body's object under `key` when present (Rails' `params.require(:key)`), else
-/// the body itself (the swagger documents top-level attributes).
-nlohmann::json nested(const nlohmann::json& body, const char* key);
-
 /// with_account_user (auth.hpp), then administrators only: 401 "You are not authorized to
 /// do this action" to agents (Pundit's denial).
 void with_admin(const context& ctx, const http_request& req, const responder& respond,
@@ -118,43 +114,5 @@ http_response json_or_not_found(const std::optional<persistence::queries::json_d
 
 /// Hands an event (of something already committed) to the dispatcher.
 void publish(const context& ctx, actors::domain_event ev);
-
-/// A boolean member: true/false, or Rails' string forms "true"/"false"/"1"/"0" (multipart
-/// fields are strings); anything else throws json::type_error (answered 422).
-std::optional<bool> bool_field(const nlohmann::json& body, const char* key);
-
-/// A non-empty string member of a JSON object, or nothing (absent, null, other types).
-std::optional<std::string> string_field(const nlohmann::json& body, const char* key);
-
-/// An integer member of a JSON object (a number or a string of digits), or nothing.
-std::optional<int64_t> int_field(const nlohmann::json& body, const char* key);
-
-/// A non-empty query parameter, or nothing.
-std::optional<std::string> query_param(const http_request& req, const char* key);
-
-/// `?page=` as a 1-based page number (default 1); nothing, with `problem` set, when it is not
-/// a positive number below one million.
-std::optional<int64_t> page_param(const http_request& req, std::string& problem);
-
-/// The non-empty values of a repeated query parameter (`labels[]=a&labels[]=b`), in order.
-std::vector<std::string> query_values(const http_request& req, const char* key);
-
-/// "{1,2,3}": a PostgreSQL array literal of ids.
-std::string id_array(const std::vector<int64_t>& ids);
-
-/// {"a","b"}: a PostgreSQL array literal of texts (quoted, `"` and `\` escaped).
-std::string text_array(const std::vector<std::string>& texts);
-
-/// Lower-case hex SHA-256 (access tokens are stored as digests, never in clear).
-std::string sha256_hex(const std::string& text);
-
-/// Lower-case hex HMAC-SHA256 of `text` under `key` (identity validation, webhook signatures).
-std::string hmac_sha256_hex(const std::string& key, const std::string& text);
-
-/// Constant-time comparison of two secrets.
-bool secure_equals(const std::string& a, const std::string& b);
-
-/// A 24-character base58 token, like Rails' has_secure_token.
-std::string secure_token();
 
 } // namespace messenger::net::api
