@@ -6,6 +6,7 @@
 #include "net/api/context.hpp"
 #include "net/api/render.hpp"
 #include "net/http_client.hpp"
+#include "persistence/queries/webhooks.hpp"
 
 #include <caf/all.hpp>
 
@@ -199,13 +200,13 @@ void fan_out(pointer self, const actors::domain_event& ev, const std::string& na
 
 std::vector<target> targets_of(const persistence::result_set& rs) {
   std::vector<target> out;
-  for (size_t i = 0; i < rs.rows.size(); ++i) {
+  for (auto& row : persistence::queries::webhooks::read_targets(rs)) {
     target t;
-    t.url = rs.field(i, "url").text;
-    t.secret = rs.field(i, "secret").text;
-    t.inbox_id = std::stoll(rs.field(i, "inbox_id").text);
-    t.inbox_url = rs.field(i, "kind").text == "inbox";
-    auto subs = json::parse(rs.field(i, "subscriptions").text, nullptr, false);
+    t.url = std::move(row.url);
+    t.secret = std::move(row.secret);
+    t.inbox_id = row.inbox_id;
+    t.inbox_url = row.inbox_url;
+    auto subs = json::parse(row.subscriptions_json, nullptr, false);
     if (subs.is_array())
       for (const auto& s : subs)
         if (s.is_string())
@@ -233,15 +234,8 @@ caf::behavior webhooks(pointer self, actors::reader_actor reader, webhook_option
       if (it != st.cache.end() && now - it->second.fetched < st.opts.cache_ttl)
         return fan_out(self, ev, name);
       // `await` keeps events in order while the account's targets are (re)loaded.
-      auto stmt = persistence::make_statement(
-        "SELECT w.url, coalesce(w.secret, '') AS secret, coalesce(w.subscriptions, "
-        "'[]')::text AS subscriptions, coalesce(w.inbox_id, 0) AS inbox_id, 'account' AS kind "
-        "FROM webhooks w WHERE w.account_id = $1 AND w.url IS NOT NULL UNION ALL SELECT "
-        "ch.webhook_url, '', '[]', i.id, 'inbox' FROM inboxes i JOIN channel_api ch ON ch.id = "
-        "i.channel_id AND i.channel_type = 'Channel::Api' WHERE i.account_id = $1 AND "
-        "coalesce(ch.webhook_url, '') <> ''",
-        {std::to_string(ev.account_id)});
-      self->request(st.reader, std::chrono::seconds{30}, actors::query_atom_v, std::move(stmt))
+      auto stmt = persistence::queries::webhooks::targets(ev.account_id);
+      self->request(st.reader, api::request_timeout, actors::query_atom_v, std::move(stmt))
         .await(
           [=](persistence::result_set& rs) {
             self->state.cache[ev.account_id] = {clock_type::now(), targets_of(rs)};

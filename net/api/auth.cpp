@@ -1,7 +1,7 @@
 #include "net/api/auth.hpp"
 
 #include "domain/types.hpp"
-#include "persistence/sql.hpp"
+#include "persistence/queries/auth.hpp"
 
 namespace messenger::net::api {
 
@@ -29,28 +29,22 @@ void with_account_user(const context& ctx, const http_request& req, const respon
   if (ctx.caches)
     if (auto hit = ctx.caches->callers.get(key))
       return next(*hit);
-  auto stmt = persistence::make_statement(
-    "SELECT u.id, u.name, a.id AS account_id, coalesce(a.status, 0) AS account_status, au.role "
-    "FROM access_tokens t JOIN users u ON u.id = t.owner_id "
-    "LEFT JOIN accounts a ON a.id = $2 "
-    "LEFT JOIN account_users au ON au.user_id = u.id AND au.account_id = $2 "
-    "WHERE t.owner_type = 'User' AND t.token_digest = $1",
-    {digest, std::to_string(*account)});
   query(
-    ctx, std::move(stmt),
-    [ctx, key, next, respond, account](persistence::result_set& rs) -> http_response {
-      if (rs.rows.empty())
+    ctx, persistence::queries::auth::account_user(digest, *account),
+    [ctx, key, next, account](persistence::result_set& rs) -> http_response {
+      auto row = persistence::queries::auth::read_account_user(rs);
+      if (!row)
         return http_response::error(401, "Invalid Access Token");
-      if (rs.field(0, "account_id").is_null)
+      if (!row->account_exists)
         return http_response::error(404, "Resource could not be found");
-      if (rs.field(0, "account_status").text == "1")
+      if (row->account_suspended)
         return http_response::error(401, "Account is suspended");
-      if (rs.field(0, "role").is_null)
+      if (!row->role)
         return http_response::error(401, "You are not authorized to access this account");
       caller who;
-      who.user_id = std::stoll(rs.field(0, "id").text);
-      who.name = rs.field(0, "name").text;
-      who.administrator = rs.field(0, "role").text == "1";
+      who.user_id = row->user_id;
+      who.name = row->name;
+      who.administrator = *row->role == 1;
       who.account_id = *account;
       if (ctx.caches)
         ctx.caches->callers.put(key, who);

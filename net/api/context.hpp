@@ -2,7 +2,10 @@
 
 #include "actors/entity_context.hpp"
 #include "actors/interfaces.hpp"
+#include "net/api/params.hpp"
+#include "net/api/secrets.hpp"
 #include "net/http_types.hpp"
+#include "persistence/queries/row.hpp"
 
 #include <caf/fwd.hpp>
 
@@ -15,9 +18,16 @@
 #include <string>
 #include <vector>
 
+/// What every API handler uses: the context of actors behind the edge, the requests to them,
+/// the common preamble steps and answers. The request readers (params.hpp) and secrets
+/// (secrets.hpp) come with it.
 namespace messenger::net::api {
 
 struct edge_caches;
+struct caller; // net/api/auth.hpp
+
+/// How long the edge waits for an actor's answer (reader, writer, registry, entities).
+constexpr auto request_timeout = std::chrono::seconds{30};
 
 /// Short-lived caches of authentication and policy answers (see auth.hpp); `ttl` 0 = off.
 std::shared_ptr<edge_caches> make_edge_caches(std::chrono::milliseconds ttl);
@@ -49,6 +59,13 @@ http_response deferred();
 /// A responder that forwards everything but `deferred()` answers.
 responder pass_on(responder respond);
 
+/// A route handler written as a named function of the context (`void list_teams(const
+/// context&, http_request&, responder)`).
+using context_handler = void (*)(const context&, http_request&, responder);
+
+/// `fn` with `ctx` bound, for router::add.
+handler bind_context(const context& ctx, context_handler fn);
+
 /// Runs a read query; `ok` builds the response from its rows, errors become responses.
 void query(const context& ctx, persistence::statement stmt,
            std::function<http_response(persistence::result_set&)> ok, responder respond);
@@ -66,50 +83,36 @@ void retire_and_write(const context& ctx, actors::retire_scope scope, int64_t id
                       std::function<http_response(persistence::write_result&)> ok,
                       responder respond);
 
-/// Parses the request body as a JSON object (an empty body is `{}`; a multipart/form-data
-/// body becomes an object of its text fields, file parts listed under "attachments[]"), or
-/// answers 422 with Chatwoot's error shape and returns nothing.
-std::optional<nlohmann::json> body_of(const http_request& req, const responder& respond);
+/// with_account_user (auth.hpp), then administrators only: 401 "You are not authorized to
+/// do this action" to agents (Pundit's denial).
+void with_admin(const context& ctx, const http_request& req, const responder& respond,
+                std::function<void(caller)> next);
+
+/// with_account_user, then the `param` id of the path: 404 when it is not an id.
+void with_account_user_id(const context& ctx, const http_request& req, const responder& respond,
+                          const char* param, std::function<void(caller, int64_t)> next);
+
+/// with_admin, then the `param` id of the path: 404 when it is not an id.
+void with_admin_id(const context& ctx, const http_request& req, const responder& respond,
+                   const char* param, std::function<void(caller, int64_t)> next);
+
+/// 200 with an empty body (Chatwoot's `head :ok`).
+http_response ok_empty();
+
+/// 200 with an empty body when the statement returned a row (a delete's RETURNING id), 404
+/// otherwise.
+http_response ok_empty_or_not_found(const persistence::result_set& rs);
+
+/// The documents as a JSON array's text.
+std::string json_array_text(const std::vector<persistence::queries::json_doc>& docs);
+
+/// 200 with the documents as a JSON array.
+http_response json_list(const std::vector<persistence::queries::json_doc>& docs);
+
+/// 200 with the document, 404 when there is none.
+http_response json_or_not_found(const std::optional<persistence::queries::json_doc>& doc);
 
 /// Hands an event (of something already committed) to the dispatcher.
 void publish(const context& ctx, actors::domain_event ev);
-
-/// A boolean member: true/false, or Rails' string forms "true"/"false"/"1"/"0" (multipart
-/// fields are strings); anything else throws json::type_error (answered 422).
-std::optional<bool> bool_field(const nlohmann::json& body, const char* key);
-
-/// A non-empty string member of a JSON object, or nothing (absent, null, other types).
-std::optional<std::string> string_field(const nlohmann::json& body, const char* key);
-
-/// An integer member of a JSON object (a number or a string of digits), or nothing.
-std::optional<int64_t> int_field(const nlohmann::json& body, const char* key);
-
-/// A non-empty query parameter, or nothing.
-std::optional<std::string> query_param(const http_request& req, const char* key);
-
-/// `?page=` as a 1-based page number (default 1); nothing, with `problem` set, when it is not
-/// a positive number below one million.
-std::optional<int64_t> page_param(const http_request& req, std::string& problem);
-
-/// The non-empty values of a repeated query parameter (`labels[]=a&labels[]=b`), in order.
-std::vector<std::string> query_values(const http_request& req, const char* key);
-
-/// "{1,2,3}": a PostgreSQL array literal of ids.
-std::string id_array(const std::vector<int64_t>& ids);
-
-/// {"a","b"}: a PostgreSQL array literal of texts (quoted, `"` and `\` escaped).
-std::string text_array(const std::vector<std::string>& texts);
-
-/// Lower-case hex SHA-256 (access tokens are stored as digests, never in clear).
-std::string sha256_hex(const std::string& text);
-
-/// Lower-case hex HMAC-SHA256 of `text` under `key` (identity validation, webhook signatures).
-std::string hmac_sha256_hex(const std::string& key, const std::string& text);
-
-/// Constant-time comparison of two secrets.
-bool secure_equals(const std::string& a, const std::string& b);
-
-/// A 24-character base58 token, like Rails' has_secure_token.
-std::string secure_token();
 
 } // namespace messenger::net::api

@@ -1,7 +1,7 @@
 #include "net/api/platform.hpp"
 
 #include "net/api/auth.hpp"
-#include "persistence/sql.hpp"
+#include "persistence/queries/platform.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -9,75 +9,57 @@ namespace messenger::net::api {
 
 namespace {
 
+namespace platform = persistence::queries::platform;
 using json = nlohmann::json;
-using persistence::make_statement;
 using persistence::result_set;
 using persistence::write_command;
 using persistence::write_result;
-
-// Column lists are macros so the queries stay string literals (g++ 12 -O3 reports a false
-// -Wrestrict on std::string concatenation).
-#define ACCOUNT_COLUMNS                                                                            \
-  "id, name, coalesce(locale, 0) AS locale, domain, support_email, coalesce(status, 0) AS "        \
-  "status, "                                                                                       \
-  "coalesce(custom_attributes, '{}')::text AS custom_attributes, "                                 \
-  "coalesce(limits, '{}')::text AS limits"
-
-#define USER_COLUMNS                                                                               \
-  "u.id, u.name, u.display_name, u.email, u.uid, u.provider, u.pubsub_token, u.type, "             \
-  "coalesce(u.custom_attributes, '{}')::text AS custom_attributes, u.message_signature, "          \
-  "coalesce(u.ui_settings, '{}')::text AS ui_settings, "                                           \
-  "coalesce((SELECT json_agg(json_build_object('id', a.id, 'name', a.name, 'role', "               \
-  "CASE au.role WHEN 1 THEN 'administrator' ELSE 'agent' END, 'status', "                          \
-  "CASE a.status WHEN 1 THEN 'suspended' ELSE 'active' END, 'availability', CASE au.availability " \
-  "WHEN 0 THEN 'online' WHEN 2 THEN 'busy' ELSE 'offline' END, 'availability_status', CASE "       \
-  "au.availability WHEN 0 THEN 'online' WHEN 2 THEN 'busy' ELSE 'offline' END, 'auto_offline', "   \
-  "au.auto_offline) ORDER BY a.id)::text "                                                         \
-  "FROM account_users au JOIN accounts a ON a.id = au.account_id WHERE au.user_id = u.id), "       \
-  "'[]') AS accounts"
 
 json parse_object(const std::string& text) {
   auto doc = json::parse(text, nullptr, false);
   return doc.is_object() ? doc : json::object();
 }
 
-json text_or_null(const persistence::sql_value& v) {
-  return v.is_null ? json(nullptr) : json(v.text);
+json text_or_null(const std::optional<std::string>& v) {
+  return v ? json(*v) : json(nullptr);
 }
 
-json account_json(const result_set& rs, size_t row = 0) {
-  static const char* statuses[] = {"active", "suspended"};
-  auto status = std::stoi(rs.field(row, "status").text);
-  return {{"id", std::stoll(rs.field(row, "id").text)},
-          {"name", rs.field(row, "name").text},
-          {"locale", std::stoi(rs.field(row, "locale").text) == 0 ? "en" : "en"},
-          {"domain", text_or_null(rs.field(row, "domain"))},
-          {"support_email", text_or_null(rs.field(row, "support_email"))},
-          {"status", statuses[status == 1 ? 1 : 0]},
-          {"custom_attributes", parse_object(rs.field(row, "custom_attributes").text)},
-          {"limits", parse_object(rs.field(row, "limits").text)}};
+json account_json(const platform::account_row& row) {
+  return {{"id", row.id},
+          {"name", row.name},
+          {"locale", "en"},
+          {"domain", text_or_null(row.domain)},
+          {"support_email", text_or_null(row.support_email)},
+          {"status", row.status == 1 ? "suspended" : "active"},
+          {"custom_attributes", parse_object(row.custom_attributes_json)},
+          {"limits", parse_object(row.limits_json)}};
 }
 
-json user_json(const result_set& rs, const std::string& access_token, size_t row = 0) {
-  auto name = rs.field(row, "name").text;
-  auto display = rs.field(row, "display_name");
-  auto accounts = json::parse(rs.field(row, "accounts").text, nullptr, false);
-  return {{"id", std::stoll(rs.field(row, "id").text)},
+json user_json(const platform::user_row& row, const std::string& access_token) {
+  auto accounts = json::parse(row.accounts_json, nullptr, false);
+  const auto& display = row.display_name;
+  return {{"id", row.id},
           {"access_token", access_token},
-          {"available_name", display.is_null || display.text.empty() ? name : display.text},
+          {"available_name", !display || display->empty() ? row.name : *display},
           {"avatar_url", ""},
           {"confirmed", true},
           {"display_name", text_or_null(display)},
-          {"message_signature", text_or_null(rs.field(row, "message_signature"))},
-          {"email", rs.field(row, "email").text},
-          {"name", name},
-          {"provider", rs.field(row, "provider").text},
-          {"pubsub_token", rs.field(row, "pubsub_token").text},
-          {"uid", rs.field(row, "uid").text},
-          {"type", text_or_null(rs.field(row, "type"))},
-          {"custom_attributes", parse_object(rs.field(row, "custom_attributes").text)},
-          {"ui_settings", parse_object(rs.field(row, "ui_settings").text)},
+          {"message_signature", text_or_null(row.message_signature)},
+          {"email", row.email},
+          {"name", row.name},
+          {"provider", row.provider},
+          {"pubsub_token", row.pubsub_token},
+          {"uid", row.uid},
+          {"type", text_or_null(row.type)},
+          {"custom_attributes", parse_object(row.custom_attributes_json)},
+          {"ui_settings", parse_object(row.ui_settings_json)},
           {"accounts", accounts.is_array() ? accounts : json::array()}};
+}
+
+json account_user_json(const platform::account_user_row& row) {
+  return {{"account_id", row.account_id},
+          {"user_id", row.user_id},
+          {"role", row.administrator ? "administrator" : "agent"}};
 }
 
 std::string str_or_empty(const json& doc, const char* key) {
@@ -96,14 +78,14 @@ std::optional<std::string> opt_object_text(const json& doc, const char* key) {
   return std::nullopt;
 }
 
-/// Wraps a handler with the platform-token check.
-handler platform_only(const context& ctx, handler fn) {
-  return [token = ctx.platform_token, fn](http_request& req, responder respond) {
-    if (!secure_equals(req.header("api_access_token"), token)) {
+/// The handler `fn` behind the platform-token check.
+handler platform_only(const context& ctx, context_handler fn) {
+  return [ctx, fn](http_request& req, responder respond) {
+    if (!secure_equals(req.header("api_access_token"), ctx.platform_token)) {
       respond(http_response::error(401, "Invalid Access Token"));
       return;
     }
-    fn(req, std::move(respond));
+    fn(ctx, req, std::move(respond));
   };
 }
 
@@ -111,329 +93,249 @@ http_response ok_json(const json& j) {
   return http_response::json(200, j.dump());
 }
 
-std::string role_text(const json& doc) {
-  auto role = str_or_empty(doc, "role");
-  return role == "administrator" ? "1" : "0";
+http_response account_or_not_found(const result_set& rs) {
+  auto row = platform::read_account(rs);
+  return row ? ok_json(account_json(*row)) : not_found();
+}
+
+/// A user's JSON (the token is only shown when it is created and to its owner).
+http_response user_or_not_found(const result_set& rs, const std::string& access_token = "") {
+  auto row = platform::read_user(rs);
+  return row ? ok_json(user_json(*row, access_token)) : not_found();
+}
+
+platform::account_fields account_fields_of(const json& body) {
+  platform::account_fields fields;
+  fields.name = str_or_empty(body, "name");
+  fields.domain = opt_str(body, "domain");
+  fields.support_email = opt_str(body, "support_email");
+  fields.custom_attributes_json = opt_object_text(body, "custom_attributes");
+  fields.limits_json = opt_object_text(body, "limits");
+  return fields;
+}
+
+void create_account(const context& ctx, http_request& req, responder respond) {
+  auto body = body_of(req, respond);
+  if (!body)
+    return;
+  auto fields = account_fields_of(*body);
+  if (fields.name.empty())
+    return respond(http_response::error(422, "Name can't be blank"));
+  write(
+    ctx, write_command{{platform::create_account(fields)}},
+    [](write_result& res) { return account_or_not_found(res.results.at(0)); }, respond);
+}
+
+void show_account(const context& ctx, http_request& req, responder respond) {
+  auto id = id_param(req, "account_id");
+  if (!id)
+    return respond(not_found());
+  query(ctx, platform::show_account(*id), account_or_not_found, respond);
+}
+
+void update_account(const context& ctx, http_request& req, responder respond) {
+  auto id = id_param(req, "account_id");
+  auto body = body_of(req, respond);
+  if (!body)
+    return;
+  if (!id)
+    return respond(not_found());
+  auto fields = account_fields_of(*body);
+  if (auto s = opt_str(*body, "status"))
+    fields.suspended = *s == "suspended";
+  write(
+    ctx, write_command{{platform::update_account(*id, fields)}},
+    [](write_result& res) { return account_or_not_found(res.results.at(0)); }, respond);
+}
+
+void delete_account(const context& ctx, http_request& req, responder respond) {
+  auto id = id_param(req, "account_id");
+  if (!id)
+    return respond(not_found());
+  // The account's live conversation and inbox actors are retired first.
+  retire_and_write(
+    ctx, actors::retire_scope::account, *id,
+    write_command{{platform::remove_account_users(*id), platform::remove_account(*id)}},
+    [](write_result& res) { return ok_empty_or_not_found(res.results.at(1)); }, respond);
+}
+
+void create_user(const context& ctx, http_request& req, responder respond) {
+  auto body = body_of(req, respond);
+  if (!body)
+    return;
+  platform::new_user user;
+  user.name = str_or_empty(*body, "name");
+  user.email = str_or_empty(*body, "email");
+  if (user.name.empty() || user.email.empty() || user.email.find('@') == std::string::npos)
+    return respond(
+      http_response::error(422, user.name.empty() ? "Name can't be blank" : "Email is invalid"));
+  auto token = secure_token();
+  user.display_name = opt_str(*body, "display_name");
+  user.password = opt_str(*body, "password");
+  user.fallback_password = secure_token();
+  user.pubsub_token = secure_token();
+  user.custom_attributes_json = opt_object_text(*body, "custom_attributes");
+  user.token_digest = sha256_hex(token);
+  write(
+    ctx, write_command{{platform::create_user(user)}},
+    [token](write_result& res) { return user_or_not_found(res.results.at(0), token); }, respond);
+}
+
+void show_user(const context& ctx, http_request& req, responder respond) {
+  auto id = id_param(req, "id");
+  if (!id)
+    return respond(not_found());
+  // Tokens are stored as digests: the token itself is only shown when it is created
+  // (POST) and to its owner (GET /api/v1/profile).
+  query(
+    ctx, platform::show_user(*id), [](result_set& rs) { return user_or_not_found(rs); }, respond);
+}
+
+void update_user(const context& ctx, http_request& req, responder respond) {
+  auto id = id_param(req, "id");
+  auto body = body_of(req, respond);
+  if (!body)
+    return;
+  if (!id)
+    return respond(not_found());
+  platform::user_fields fields{str_or_empty(*body, "name"), opt_str(*body, "display_name"),
+                               opt_str(*body, "email"),
+                               opt_object_text(*body, "custom_attributes")};
+  write(
+    ctx, write_command{{platform::update_user(*id, fields)}},
+    [](write_result& res) { return user_or_not_found(res.results.at(0)); }, respond);
+}
+
+void delete_user(const context& ctx, http_request& req, responder respond) {
+  auto id = id_param(req, "id");
+  if (!id)
+    return respond(not_found());
+  write(
+    ctx, write_command{platform::remove_user(*id)},
+    [](write_result& res) { return ok_empty_or_not_found(res.results.at(3)); }, respond);
+}
+
+void list_account_users(const context& ctx, http_request& req, responder respond) {
+  auto id = id_param(req, "account_id");
+  if (!id)
+    return respond(not_found());
+  query(
+    ctx, platform::account_users(*id),
+    [](result_set& rs) {
+      auto list = json::array();
+      for (const auto& row : platform::read_account_users(rs))
+        list.push_back(account_user_json(row));
+      return ok_json(list);
+    },
+    respond);
+}
+
+/// The body's `user_id` when it is an integer.
+std::optional<int64_t> user_id_of(const json& body) {
+  if (!body.contains("user_id") || !body["user_id"].is_number_integer())
+    return std::nullopt;
+  return body["user_id"].get<int64_t>();
+}
+
+void add_account_user(const context& ctx, http_request& req, responder respond) {
+  auto id = id_param(req, "account_id");
+  auto body = body_of(req, respond);
+  if (!body)
+    return;
+  if (!id)
+    return respond(not_found());
+  auto user = user_id_of(*body);
+  if (!user)
+    return respond(http_response::error(422, "user_id is required"));
+  write(
+    ctx,
+    write_command{
+      {platform::upsert_account_user(*id, *user, str_or_empty(*body, "role") == "administrator")}},
+    [](write_result& res) {
+      auto rows = platform::read_account_users(res.results.at(0));
+      return rows.empty() ? not_found() : ok_json(account_user_json(rows.front()));
+    },
+    respond);
+}
+
+void remove_account_user(const context& ctx, http_request& req, responder respond) {
+  auto id = id_param(req, "account_id");
+  auto body = body_of(req, respond);
+  if (!body)
+    return;
+  auto user = user_id_of(*body);
+  if (!id || !user)
+    return respond(not_found());
+  write(
+    ctx, write_command{{platform::remove_account_user(*id, *user)}},
+    [](write_result& res) { return ok_empty_or_not_found(res.results.at(0)); }, respond);
+}
+
+void show_profile(const context& ctx, http_request& req, responder respond) {
+  auto token = req.header("api_access_token");
+  if (token.empty())
+    return respond(http_response::error(401, "Invalid Access Token"));
+  respond_profile(ctx, token, std::move(respond));
+}
+
+/// PUT /api/v1/profile {profile: {name, display_name, email, message_signature,
+/// ui_settings}}: the caller's own user.
+void update_profile(const context& ctx, http_request& req, responder respond) {
+  auto token = req.header("api_access_token");
+  auto body = body_of(req, respond);
+  if (!body)
+    return;
+  if (token.empty())
+    return respond(http_response::error(401, "Invalid Access Token"));
+  const json profile = nested(*body, "profile");
+  platform::profile_fields fields{str_or_empty(profile, "name"), opt_str(profile, "display_name"),
+                                  opt_str(profile, "email"), opt_str(profile, "message_signature"),
+                                  opt_object_text(profile, "ui_settings")};
+  if (fields.email && fields.email->find('@') == std::string::npos)
+    return respond(http_response::error(422, "Email is invalid"));
+  write(
+    ctx, write_command{{platform::update_profile(sha256_hex(token), fields)}},
+    [ctx, token, respond](write_result& res) {
+      if (res.results.at(0).rows.empty())
+        return http_response::error(401, "Invalid Access Token");
+      respond_profile(ctx, token, respond);
+      return deferred();
+    },
+    pass_on(respond));
 }
 
 } // namespace
 
 void add_platform_routes(router& routes, const context& ctx) {
   const std::string base = "/platform/api/v1";
-  auto not_found = [](result_set& rs, auto build) {
-    return rs.rows.empty() ? http_response::error(404, "Resource could not be found") : build(rs);
-  };
-
-  routes.add(
-    "POST", base + "/accounts", platform_only(ctx, [ctx](http_request& req, responder respond) {
-      auto body = body_of(req, respond);
-      if (!body)
-        return;
-      auto name = str_or_empty(*body, "name");
-      if (name.empty())
-        return respond(http_response::error(422, "Name can't be blank"));
-      auto sql = "INSERT INTO accounts (name, domain, support_email, custom_attributes, "
-                 "limits, created_at, updated_at) VALUES ($1, $2, $3, "
-                 "coalesce($4::jsonb, '{}'), coalesce($5::jsonb, '{}'), now() AT TIME "
-                 "ZONE 'utc', now() AT TIME ZONE 'utc') RETURNING " ACCOUNT_COLUMNS;
-      write(
-        ctx,
-        write_command{{make_statement(
-          sql, {name, opt_str(*body, "domain"), opt_str(*body, "support_email"),
-                opt_object_text(*body, "custom_attributes"), opt_object_text(*body, "limits")})}},
-        [](write_result& res) { return ok_json(account_json(res.results.at(0))); }, respond);
-    }));
-
-  routes.add("GET", base + "/accounts/:account_id",
-             platform_only(ctx, [ctx, not_found](http_request& req, responder respond) {
-               auto id = id_param(req, "account_id");
-               if (!id)
-                 return respond(http_response::error(404, "Resource could not be found"));
-               query(
-                 ctx,
-                 make_statement("SELECT " ACCOUNT_COLUMNS " FROM accounts WHERE id = $1",
-                                {std::to_string(*id)}),
-                 [not_found](result_set& rs) {
-                   return not_found(rs, [](result_set& r) { return ok_json(account_json(r)); });
-                 },
-                 respond);
-             }));
-
-  routes.add(
-    "PATCH", base + "/accounts/:account_id",
-    platform_only(ctx, [ctx, not_found](http_request& req, responder respond) {
-      auto id = id_param(req, "account_id");
-      auto body = body_of(req, respond);
-      if (!body)
-        return;
-      if (!id)
-        return respond(http_response::error(404, "Resource could not be found"));
-      auto sql = "UPDATE accounts SET name = coalesce(NULLIF($2, ''), name), domain = "
-                 "coalesce($3, domain), support_email = coalesce($4, support_email), "
-                 "custom_attributes = coalesce($5::jsonb, custom_attributes), limits = "
-                 "coalesce($6::jsonb, limits), status = coalesce($7::int, status), "
-                 "updated_at = now() AT TIME ZONE 'utc' WHERE id = $1 RETURNING " ACCOUNT_COLUMNS;
-      std::optional<std::string> status;
-      if (auto s = opt_str(*body, "status"))
-        status.emplace(1, *s == "suspended" ? '1' : '0'); // (g++ 12 -O3 -Wrestrict)
-      write(
-        ctx,
-        write_command{{make_statement(
-          sql, {std::to_string(*id), str_or_empty(*body, "name"), opt_str(*body, "domain"),
-                opt_str(*body, "support_email"), opt_object_text(*body, "custom_attributes"),
-                opt_object_text(*body, "limits"), status})}},
-        [not_found](write_result& res) {
-          return not_found(res.results.at(0),
-                           [](result_set& r) { return ok_json(account_json(r)); });
-        },
-        respond);
-    }));
-
-  routes.add("DELETE", base + "/accounts/:account_id",
-             platform_only(ctx, [ctx](http_request& req, responder respond) {
-               auto id = id_param(req, "account_id");
-               if (!id)
-                 return respond(http_response::error(404, "Resource could not be found"));
-               // The account's live conversation and inbox actors are retired first.
-               retire_and_write(
-                 ctx, actors::retire_scope::account, *id,
-                 write_command{{make_statement("DELETE FROM account_users WHERE account_id = $1",
-                                               {std::to_string(*id)}),
-                                make_statement("DELETE FROM accounts WHERE id = $1 RETURNING id",
-                                               {std::to_string(*id)})}},
-                 [](write_result& res) {
-                   return res.results.at(1).rows.empty()
-                            ? http_response::error(404, "Resource could not be found")
-                            : http_response::json(200, "");
-                 },
-                 respond);
-             }));
-
-  routes.add(
-    "POST", base + "/users", platform_only(ctx, [ctx](http_request& req, responder respond) {
-      auto body = body_of(req, respond);
-      if (!body)
-        return;
-      auto name = str_or_empty(*body, "name");
-      auto email = str_or_empty(*body, "email");
-      if (name.empty() || email.empty() || email.find('@') == std::string::npos)
-        return respond(
-          http_response::error(422, name.empty() ? "Name can't be blank" : "Email is invalid"));
-      auto token = secure_token();
-      auto sql = "WITH u AS (INSERT INTO users (name, display_name, email, uid, "
-                 "provider, encrypted_password, pubsub_token, custom_attributes, "
-                 "confirmed_at, created_at, updated_at) VALUES ($1, $2, lower($3), "
-                 "lower($3), 'email', crypt(coalesce($4, $5), gen_salt('bf', 8)), $6, "
-                 "coalesce($7::jsonb, '{}'), now() AT TIME ZONE 'utc', now() AT TIME "
-                 "ZONE 'utc', now() AT TIME ZONE 'utc') RETURNING *), t AS (INSERT INTO "
-                 "access_tokens (owner_type, owner_id, token_digest, created_at, "
-                 "updated_at) SELECT 'User', id, $8, now() AT TIME ZONE 'utc', now() AT "
-                 "TIME ZONE 'utc' FROM u) SELECT " USER_COLUMNS " FROM u";
-      write(
-        ctx,
-        write_command{
-          {make_statement(sql, {name, opt_str(*body, "display_name"), email,
-                                opt_str(*body, "password"), secure_token(), secure_token(),
-                                opt_object_text(*body, "custom_attributes"), sha256_hex(token)})}},
-        [token](write_result& res) { return ok_json(user_json(res.results.at(0), token)); },
-        respond);
-    }));
-
-  routes.add("GET", base + "/users/:id",
-             platform_only(ctx, [ctx, not_found](http_request& req, responder respond) {
-               auto id = id_param(req, "id");
-               if (!id)
-                 return respond(http_response::error(404, "Resource could not be found"));
-               query(
-                 ctx,
-                 make_statement("SELECT " USER_COLUMNS " FROM users u WHERE u.id = $1",
-                                {std::to_string(*id)}),
-                 [not_found](result_set& rs) {
-                   // Tokens are stored as digests: the token itself is only shown when
-                   // it is created (POST) and to its owner (GET /api/v1/profile).
-                   return not_found(rs, [](result_set& r) { return ok_json(user_json(r, "")); });
-                 },
-                 respond);
-             }));
-
-  routes.add(
-    "PATCH", base + "/users/:id",
-    platform_only(ctx, [ctx, not_found](http_request& req, responder respond) {
-      auto id = id_param(req, "id");
-      auto body = body_of(req, respond);
-      if (!body)
-        return;
-      if (!id)
-        return respond(http_response::error(404, "Resource could not be found"));
-      auto sql = "WITH u AS (UPDATE users SET name = coalesce(NULLIF($2, ''), "
-                 "name), display_name = coalesce($3, display_name), email = "
-                 "coalesce(lower($4), email), custom_attributes = "
-                 "coalesce($5::jsonb, custom_attributes), updated_at = now() "
-                 "AT TIME ZONE 'utc' WHERE id = $1 RETURNING *) SELECT " USER_COLUMNS " FROM u";
-      write(
-        ctx,
-        write_command{{make_statement(sql, {std::to_string(*id), str_or_empty(*body, "name"),
-                                            opt_str(*body, "display_name"), opt_str(*body, "email"),
-                                            opt_object_text(*body, "custom_attributes")})}},
-        [not_found](write_result& res) {
-          return not_found(res.results.at(0),
-                           [](result_set& r) { return ok_json(user_json(r, "")); });
-        },
-        respond);
-    }));
-
-  routes.add(
-    "DELETE", base + "/users/:id", platform_only(ctx, [ctx](http_request& req, responder respond) {
-      auto id = id_param(req, "id");
-      if (!id)
-        return respond(http_response::error(404, "Resource could not be found"));
-      auto uid = std::to_string(*id);
-      write(
-        ctx,
-        write_command{{make_statement("DELETE FROM access_tokens WHERE owner_type = 'User' AND "
-                                      "owner_id = $1",
-                                      {uid}),
-                       make_statement("DELETE FROM account_users WHERE user_id = $1", {uid}),
-                       make_statement("DELETE FROM inbox_members WHERE user_id = $1", {uid}),
-                       make_statement("DELETE FROM users WHERE id = $1 RETURNING id", {uid})}},
-        [](write_result& res) {
-          return res.results.at(3).rows.empty()
-                   ? http_response::error(404, "Resource could not be found")
-                   : http_response::json(200, "");
-        },
-        respond);
-    }));
-
-  auto account_users_json = [](result_set& rs) {
-    json out = json::array();
-    for (size_t i = 0; i < rs.rows.size(); ++i)
-      out.push_back({{"account_id", std::stoll(rs.field(i, "account_id").text)},
-                     {"user_id", std::stoll(rs.field(i, "user_id").text)},
-                     {"role", rs.field(i, "role").text == "1" ? "administrator" : "agent"}});
-    return out;
-  };
-
-  routes.add("GET", base + "/accounts/:account_id/account_users",
-             platform_only(ctx, [ctx, account_users_json](http_request& req, responder respond) {
-               auto id = id_param(req, "account_id");
-               if (!id)
-                 return respond(http_response::error(404, "Resource could not be found"));
-               query(
-                 ctx,
-                 make_statement("SELECT account_id, user_id, role FROM account_users WHERE "
-                                "account_id = $1 AND EXISTS (SELECT 1 FROM accounts WHERE id "
-                                "= $1) ORDER BY id",
-                                {std::to_string(*id)}),
-                 [account_users_json](result_set& rs) { return ok_json(account_users_json(rs)); },
-                 respond);
-             }));
-
-  routes.add("POST", base + "/accounts/:account_id/account_users",
-             platform_only(ctx, [ctx, account_users_json](http_request& req, responder respond) {
-               auto id = id_param(req, "account_id");
-               auto body = body_of(req, respond);
-               if (!body)
-                 return;
-               if (!id)
-                 return respond(http_response::error(404, "Resource could not be found"));
-               if (!body->contains("user_id") || !(*body)["user_id"].is_number_integer())
-                 return respond(http_response::error(422, "user_id is required"));
-               auto user = std::to_string((*body)["user_id"].get<int64_t>());
-               write(
-                 ctx,
-                 write_command{{make_statement(
-                   "INSERT INTO account_users (account_id, user_id, role, created_at, "
-                   "updated_at) SELECT a.id, u.id, $3, now() AT TIME ZONE 'utc', now() AT "
-                   "TIME ZONE 'utc' FROM accounts a, users u WHERE a.id = $1 AND u.id = $2 "
-                   "ON CONFLICT (account_id, user_id) DO UPDATE SET role = excluded.role "
-                   "RETURNING account_id, user_id, role",
-                   {std::to_string(*id), user, role_text(*body)})}},
-                 [account_users_json](write_result& res) {
-                   auto list = account_users_json(res.results.at(0));
-                   return list.empty() ? http_response::error(404, "Resource could not be found")
-                                       : ok_json(list.at(0));
-                 },
-                 respond);
-             }));
-
-  routes.add("DELETE", base + "/accounts/:account_id/account_users",
-             platform_only(ctx, [ctx](http_request& req, responder respond) {
-               auto id = id_param(req, "account_id");
-               auto body = body_of(req, respond);
-               if (!body)
-                 return;
-               if (!id || !body->contains("user_id") || !(*body)["user_id"].is_number_integer())
-                 return respond(http_response::error(404, "Resource could not be found"));
-               write(
-                 ctx,
-                 write_command{{make_statement(
-                   "DELETE FROM account_users WHERE account_id = $1 AND user_id = $2 "
-                   "RETURNING id",
-                   {std::to_string(*id), std::to_string((*body)["user_id"].get<int64_t>())})}},
-                 [](write_result& res) {
-                   return res.results.at(0).rows.empty()
-                            ? http_response::error(404, "Resource could not be found")
-                            : http_response::json(200, "");
-                 },
-                 respond);
-             }));
+  routes.add("POST", base + "/accounts", platform_only(ctx, create_account));
+  routes.add("GET", base + "/accounts/:account_id", platform_only(ctx, show_account));
+  routes.add("PATCH", base + "/accounts/:account_id", platform_only(ctx, update_account));
+  routes.add("DELETE", base + "/accounts/:account_id", platform_only(ctx, delete_account));
+  routes.add("POST", base + "/users", platform_only(ctx, create_user));
+  routes.add("GET", base + "/users/:id", platform_only(ctx, show_user));
+  routes.add("PATCH", base + "/users/:id", platform_only(ctx, update_user));
+  routes.add("DELETE", base + "/users/:id", platform_only(ctx, delete_user));
+  const auto account_users = base + "/accounts/:account_id/account_users";
+  routes.add("GET", account_users, platform_only(ctx, list_account_users));
+  routes.add("POST", account_users, platform_only(ctx, add_account_user));
+  routes.add("DELETE", account_users, platform_only(ctx, remove_account_user));
 }
 
 void respond_profile(const context& ctx, const std::string& token, responder respond) {
   query(
-    ctx,
-    make_statement("SELECT " USER_COLUMNS " FROM access_tokens t JOIN users u ON u.id = "
-                   "t.owner_id WHERE t.owner_type = 'User' AND t.token_digest = $1",
-                   {sha256_hex(token)}),
+    ctx, platform::profile(sha256_hex(token)),
     [token](result_set& rs) {
-      return rs.rows.empty() ? http_response::error(401, "Invalid Access Token")
-                             : ok_json(user_json(rs, token));
+      auto row = platform::read_user(rs);
+      return row ? ok_json(user_json(*row, token))
+                 : http_response::error(401, "Invalid Access Token");
     },
     std::move(respond));
 }
 
 void add_profile_routes(router& routes, const context& ctx) {
-  routes.add("GET", "/api/v1/profile", [ctx](http_request& req, responder respond) {
-    auto token = req.header("api_access_token");
-    if (token.empty())
-      return respond(http_response::error(401, "Invalid Access Token"));
-    respond_profile(ctx, token, std::move(respond));
-  });
-
-  // PUT /api/v1/profile {profile: {name, display_name, email, message_signature,
-  // ui_settings}}: the caller's own user.
-  routes.add("PUT", "/api/v1/profile", [ctx](http_request& req, responder respond) {
-    auto token = req.header("api_access_token");
-    auto body = body_of(req, respond);
-    if (!body)
-      return;
-    if (token.empty())
-      return respond(http_response::error(401, "Invalid Access Token"));
-    const json profile
-      = body->contains("profile") && (*body)["profile"].is_object() ? (*body)["profile"] : *body;
-    auto email = opt_str(profile, "email");
-    if (email && email->find('@') == std::string::npos)
-      return respond(http_response::error(422, "Email is invalid"));
-    auto sql = "UPDATE users u SET name = coalesce(NULLIF($2, ''), u.name), display_name = "
-               "coalesce($3, u.display_name), email = coalesce(lower($4), u.email), "
-               "message_signature = coalesce($5, u.message_signature), ui_settings = "
-               "coalesce(u.ui_settings, '{}') || coalesce($6::jsonb, '{}'), updated_at = now() AT "
-               "TIME ZONE 'utc' FROM access_tokens t WHERE t.owner_type = 'User' AND "
-               "t.token_digest = $1 AND u.id = t.owner_id RETURNING u.id";
-    write(
-      ctx,
-      write_command{{make_statement(sql, {sha256_hex(token), str_or_empty(profile, "name"),
-                                          opt_str(profile, "display_name"), email,
-                                          opt_str(profile, "message_signature"),
-                                          opt_object_text(profile, "ui_settings")})}},
-      [ctx, token, respond](write_result& res) {
-        if (res.results.at(0).rows.empty())
-          return http_response::error(401, "Invalid Access Token");
-        respond_profile(ctx, token, respond);
-        return deferred();
-      },
-      pass_on(respond));
-  });
+  routes.add("GET", "/api/v1/profile", bind_context(ctx, show_profile));
+  routes.add("PUT", "/api/v1/profile", bind_context(ctx, update_profile));
 }
 
 } // namespace messenger::net::api
