@@ -2,6 +2,7 @@
 
 #include "net/api/context.hpp"
 #include "net/router.hpp"
+#include "persistence/queries/contacts.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -16,10 +17,7 @@ namespace messenger::net::api {
 void add_contact_routes(router& routes, const context& ctx);
 
 /// The contact attributes a create or update may carry (Application and Client API).
-struct contact_fields {
-  std::optional<std::string> name, email, phone, identifier, additional, custom;
-  std::optional<bool> blocked;
-};
+using contact_fields = persistence::queries::contacts::fields;
 
 /// Reads and validates them with Chatwoot's model rules (email, E.164 phone, lengths,
 /// attribute objects); answers 422 and returns nothing when one is invalid.
