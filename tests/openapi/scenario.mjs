@@ -301,6 +301,31 @@ await step("conversations: actions", async () => {
   await api("GET", acc("/reporting_events"), A, ADM);
 });
 
+// Other states of the same answers: an agent's view, unassignment, a pending conversation, the
+// list variants, messages after assignment.
+await step("variants", async () => {
+  const c = (p) => acc(`/conversations/{conversation_id}${p}`);
+  await api("POST", c("/toggle_status"), V, { ...ADM, body: { status: "open" } });
+  await api("GET", acc("/conversations"), A, { ...AGT, query: { assignee_type: "me" } });
+  await api("GET", acc("/conversations"), A, { ...ADM, query: { status: "all", team_id: team.id, labels: ["billing"] } });
+  await api("GET", acc("/conversations"), A, { ...ADM, query: { conversation_type: "unattended", sort_by: "created_at_asc" } });
+  await api("GET", c("/messages"), V, { ...AGT, query: { after: 1 } });
+  await api("POST", c("/assignments"), V, { ...ADM, body: { team_id: null } });
+  await api("POST", c("/assignments"), V, { ...ADM, body: { assignee_id: null } });
+  await api("GET", acc("/conversations/{conversation_id}"), V, ADM);
+  await api("POST", c("/toggle_status"), V, ADM); // no status: toggles
+  await api("POST", c("/toggle_priority"), V, { ...ADM, body: {} });
+  await api("POST", acc("/conversations"), A, {
+    ...ADM, body: { inbox_id: inbox.id, contact_id: contact.contact.id, status: "pending", assignee_id: agent.id, team_id: team.id },
+  });
+  await api("GET", acc("/contacts"), A, { ...ADM, query: { include_contact_inboxes: "false", labels: ["vip"] } });
+  await api("GET", acc("/contacts/search"), A, { ...ADM, query: { q: "jane", page: 2 } });
+  await api("GET", acc("/inbox_members/{inbox_id}"), { ...A, inbox_id: inbox.id }, AGT);
+  await api("GET", acc("/inboxes"), A, AGT);
+  await api("GET", acc("/inboxes/{id}"), { ...A, id: inbox.id }, AGT);
+  await api("GET", "/api/v1/profile", {}, AGT);
+});
+
 // ---------------------------------------------------------------------------------------------
 // Client (public) API
 await step("client api", async () => {
@@ -332,6 +357,16 @@ await step("errors and health", async () => {
   await api("GET", acc("/conversations/{conversation_id}"), { ...A, conversation_id: 424242 }, { ...ADM, expect: 404 });
   await api("GET", acc("/contacts/{id}"), { ...A, id: 424242 }, { ...ADM, expect: 404 });
   await api("GET", "/api/v1/profile", {}, { token: "not-a-token", expect: 401 });
+  await api("GET", acc(""), A, { token: "not-a-token", expect: 401 });
+  await api("GET", "/platform/api/v1/accounts/{account_id}", A, { token: "not-a-token", expect: 401 });
+  await api("GET", "/platform/api/v1/users/{id}", { id: 424242 }, { ...P, expect: 404 });
+  await api("POST", acc("/contacts"), A, { ...ADM, body: { name: "Dup", email: "jane@customer.test" }, expect: 422 });
+  await api("POST", acc("/labels"), A, { ...ADM, body: { title: "no spaces allowed" }, expect: 422 });
+  await api("POST", acc("/conversations/{conversation_id}/messages"), V,
+    { ...ADM, body: { content: "x", message_type: "nonsense" }, expect: 422 });
+  await api("GET", acc("/teams/{team_id}"), { ...A, team_id: 424242 }, { ...ADM, expect: 404 });
+  await api("GET", "/public/api/v1/inboxes/{inbox_identifier}/contacts/{contact_identifier}",
+    { inbox_identifier: inbox.inbox_identifier, contact_identifier: "no-such-source" }, { expect: 404 });
   await api("GET", "/healthz");
   await api("GET", "/readyz");
 });
