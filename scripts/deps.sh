@@ -16,8 +16,11 @@ for pkg in "${MESSENGER_PACKAGES[@]}"; do
   fi
 done
 
-# The SDK test suite runs a Chatwoot client from npm on Node.js: Debian's packages, unless a
-# node and npm are already there (e.g. from NodeSource, whose nodejs conflicts with them).
+# The Node suites (tests/sdk: a Chatwoot client from npm; tests/openapi: Prism's validating
+# proxy, @stoplight/prism-cli 5.14.2, which asks for Node >= 18.20.1) need Node.js and npm:
+# Debian's packages, unless a node and npm are already there (e.g. from NodeSource, whose nodejs
+# conflicts with them). Their npm packages are installed by the suites themselves (npm ci from
+# their package-lock.json, on first use).
 if ! command -v node >/dev/null 2>&1; then missing+=(nodejs); fi
 if ! command -v npm >/dev/null 2>&1; then missing+=(npm); fi
 

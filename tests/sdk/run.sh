@@ -3,11 +3,15 @@
 # a script of this directory with unchanged clients from npm (scenario.mjs: the Chatwoot SDK
 # @figuro/chatwoot-sdk; cable.mjs: Rails' @rails/actioncable).
 #   MESSENGER_TEST_DATABASE_URL=postgresql://messenger@127.0.0.1:PORT/postgres \
-#     tests/sdk/run.sh path/to/messengerd [scenario.mjs|cable.mjs|/abs/path/script.sh]
+#     tests/sdk/run.sh path/to/messengerd [scenario.mjs|cable.mjs|/abs/path/script.sh] [--through-prism]
+# --through-prism runs a Node script with its requests going through Prism's validating proxy
+# (tests/openapi/through-proxy.mjs): a response violation on neither of tests/openapi's known
+# lists fails the suite.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 binary=$1
 script=${2:-scenario.mjs}
+through_prism=${3:-}
 : "${MESSENGER_TEST_DATABASE_URL:?the throwaway PostgreSQL of ./test.sh}"
 base=${MESSENGER_TEST_DATABASE_URL%/*}
 db="messenger_sdk_$$_$RANDOM"
@@ -33,6 +37,10 @@ trap cleanup EXIT
     cd "$here" && npm ci --no-audit --no-fund --loglevel=error
   fi
 ) 9>"${TMPDIR:-/tmp}/messenger-sdk-npm.lock"
+
+if [[ $through_prism == --through-prism ]]; then
+  "$here/../openapi/install.sh"
+fi
 
 psql "$MESSENGER_TEST_DATABASE_URL" -qc "CREATE DATABASE $db" >/dev/null
 MESSENGER_DATABASE_URL="$base/$db" MESSENGER_HTTP_ADDR=127.0.0.1:0 \
@@ -61,10 +69,13 @@ fi
 status=0
 case $script in /*) path=$script ;; *) path=$here/$script ;; esac
 case $path in
-  *.sh) runner=bash ;; # e.g. tests/docs/walkthrough.sh
-  *) runner=node ;;
+  *.sh) runner=(bash) ;; # e.g. tests/docs/walkthrough.sh
+  *) runner=(node) ;;
 esac
-MESSENGER_URL=$url MESSENGER_PLATFORM_TOKEN=$token "$runner" "$path" || status=$?
+if [[ $through_prism == --through-prism ]]; then
+  runner=(node "$here/../openapi/through-proxy.mjs")
+fi
+MESSENGER_URL=$url MESSENGER_PLATFORM_TOKEN=$token "${runner[@]}" "$path" || status=$?
 if [[ $status -ne 0 ]]; then
   echo "--- messengerd stderr" >&2
   tail -50 "$work/stderr" >&2
