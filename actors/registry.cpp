@@ -4,11 +4,8 @@
 #include "actors/errors.hpp"
 #include "actors/inbox_actor.hpp"
 #include "actors/operator_actor.hpp"
-#include "common/log.hpp"
 
 #include <caf/all.hpp>
-
-#include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <map>
@@ -308,102 +305,10 @@ registry_actor::behavior_type registry(pointer self, entity_context ctx) {
   };
 }
 
-struct dispatcher_state {
-  std::vector<listener_actor> listeners;
-  static inline const char* name = "event_dispatcher";
-};
-
-dispatcher_actor::behavior_type
-dispatcher(dispatcher_actor::stateful_pointer<dispatcher_state> self,
-           std::vector<listener_actor> initial) {
-  self->state.listeners = std::move(initial);
-  return {
-    [=](publish_atom, domain_event& ev) {
-      for (auto& listener : self->state.listeners)
-        self->send(listener, event_atom_v, ev); // asynchronous: never waits for a listener
-    },
-    [=](subscribe_atom, listener_actor& listener) {
-      self->state.listeners.push_back(std::move(listener));
-    },
-  };
-}
-
-listener_actor::behavior_type activity_listener(listener_actor::pointer self,
-                                                registry_actor registry) {
-  return {
-    [=](event_atom, domain_event& ev) {
-      if (ev.data.find("\"activity\"") == std::string::npos)
-        return;
-      auto doc = nlohmann::json::parse(ev.data, nullptr, false);
-      if (!doc.is_object() || !doc.contains("activity") || !doc["activity"].is_string())
-        return;
-      message_command cmd;
-      cmd.message.message_type = 2; // activity
-      cmd.message.content = doc["activity"].get<std::string>();
-      cmd.by = ev.by;
-      self->request(registry, timeout, conversation_atom_v, ev.conversation_id)
-        .then(
-          [=](conversation_actor& conv) {
-            self->request(conv, timeout, message_atom_v, cmd)
-              .then([](message_row&) {},
-                    [=](caf::error& err) {
-                      log::warn("activity_message_failed",
-                                log::fields{}("conversation", ev.conversation_id)(
-                                  "error", self->system().render(err)));
-                    });
-          },
-          [](caf::error&) {});
-    },
-  };
-}
-
 } // namespace
 
 registry_actor spawn_registry(caf::actor_system& sys, entity_context ctx) {
   return sys.spawn(registry, std::move(ctx));
-}
-
-dispatcher_actor spawn_dispatcher(caf::actor_system& sys) {
-  // (An argument on purpose: CAF 0.17 dereferences a null argument tuple when a function
-  // actor is spawned without arguments, which UBSan reports.)
-  return sys.spawn(dispatcher, std::vector<listener_actor>{});
-}
-
-listener_actor spawn_activity_listener(caf::actor_system& sys, registry_actor registry) {
-  return sys.spawn(activity_listener, std::move(registry));
-}
-
-void rearm_snoozed(caf::actor_system& sys, store_actor store, registry_actor registry) {
-  sys.spawn(
-    [](caf::event_based_actor* self, store_actor st, registry_actor reg) {
-      // Linked: if the node shuts down meanwhile, this helper goes with the store instead
-      // of waiting out its request timeout (a dying actor does not answer what it holds).
-      self->link_to(st);
-      self->request(st, timeout, snoozed_atom_v)
-        .then(
-          [=](std::vector<int64_t>& ids) {
-            log::info("snooze_timers_rearmed", log::fields{}("conversations", ids.size()));
-            auto pending = std::make_shared<size_t>(ids.size());
-            if (ids.empty())
-              self->quit();
-            for (auto id : ids)
-              self->request(reg, timeout, conversation_atom_v, id)
-                .then(
-                  [=](conversation_actor&) {
-                    if (--*pending == 0)
-                      self->quit();
-                  },
-                  [=](caf::error&) {
-                    if (--*pending == 0)
-                      self->quit();
-                  });
-          },
-          [=](caf::error& err) {
-            log::warn("snooze_rearm_failed", log::fields{}("error", self->system().render(err)));
-            self->quit();
-          });
-    },
-    std::move(store), std::move(registry));
 }
 
 } // namespace messenger::actors
