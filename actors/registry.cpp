@@ -205,9 +205,66 @@ void stop_all(entity_table<Handle>& tab) {
   tab.live.clear();
 }
 
-registry_actor::behavior_type registry(pointer self, entity_context ctx) {
-  self->state.ctx = std::move(ctx);
-  self->state.ctx.registry = self;
+bool passivate(pointer self, uint8_t kind, int64_t id, const caf::actor_addr& addr) {
+  auto& st = self->state;
+  switch (static_cast<entity_kind>(kind)) {
+    case entity_kind::conversation:
+      return erase_if_current(st.conversations, id, addr);
+    case entity_kind::inbox:
+      return erase_if_current(st.inboxes, id, addr);
+    case entity_kind::operator_:
+      return erase_if_current(st.operators, id, addr);
+  }
+  return false;
+}
+
+/// Blocks the scope, takes its live entities out of the tables and answers how many there
+/// were once each of them has retired (finished its writes in flight and stopped).
+caf::result<uint64_t> retire(pointer self, uint8_t scope_code, int64_t scope_id) {
+  auto& st = self->state;
+  if (scope_code > static_cast<uint8_t>(retire_scope::account))
+    return to_caf_error({errc::invalid_argument, "unknown retire scope"});
+  auto scope = static_cast<retire_scope>(scope_code);
+  retire_record record{scope, scope_id, ++st.epoch};
+  st.blocked.push_back(record);
+  st.history.push_back(record);
+  std::vector<conversation_actor> conversations;
+  std::vector<inbox_actor> inboxes;
+  retire_live(st.conversations, entity_kind::conversation, scope, scope_id, conversations);
+  retire_live(st.inboxes, entity_kind::inbox, scope, scope_id, inboxes);
+  auto total = static_cast<uint64_t>(conversations.size() + inboxes.size());
+  auto promise = self->make_response_promise<uint64_t>();
+  if (total == 0) {
+    promise.deliver(total);
+    return promise;
+  }
+  auto left = std::make_shared<uint64_t>(total);
+  auto one_done = [=]() mutable {
+    if (--*left == 0)
+      promise.deliver(total);
+  };
+  // An entity that is already gone has nothing in flight either.
+  for (auto& hdl : conversations)
+    self->request(hdl, timeout, retire_atom_v)
+      .then([=](bool) mutable { one_done(); }, [=](caf::error&) mutable { one_done(); });
+  for (auto& hdl : inboxes)
+    self->request(hdl, timeout, retire_atom_v)
+      .then([=](bool) mutable { one_done(); }, [=](caf::error&) mutable { one_done(); });
+  return promise;
+}
+
+void release(pointer self, uint8_t scope_code, int64_t scope_id) {
+  auto& st = self->state;
+  auto it = std::find_if(st.blocked.begin(), st.blocked.end(), [&](const retire_record& r) {
+    return static_cast<uint8_t>(r.scope) == scope_code && r.id == scope_id;
+  });
+  if (it != st.blocked.end())
+    st.blocked.erase(it);
+  prune_history(st);
+}
+
+/// Forgets entities that stopped; stops every entity when the registry exits.
+void set_lifecycle_handlers(pointer self) {
   self->set_down_handler([=](caf::down_msg& dm) {
     erase_by_address(self->state.conversations, dm.source);
     erase_by_address(self->state.inboxes, dm.source);
@@ -223,6 +280,12 @@ registry_actor::behavior_type registry(pointer self, entity_context ctx) {
     stop_all(self->state.operators);
     self->quit(msg.reason);
   });
+}
+
+registry_actor::behavior_type registry(pointer self, entity_context ctx) {
+  self->state.ctx = std::move(ctx);
+  self->state.ctx.registry = self;
+  set_lifecycle_handlers(self);
   return {
     [=](conversation_atom, int64_t id) -> caf::result<conversation_actor> {
       return resolve<conversation_actor, conversation_row>(
@@ -246,61 +309,17 @@ registry_actor::behavior_type registry(pointer self, entity_context ctx) {
         });
     },
     [=](passivate_atom, uint8_t kind, int64_t id, caf::actor_addr& addr) -> bool {
-      auto& st = self->state;
-      switch (static_cast<entity_kind>(kind)) {
-        case entity_kind::conversation:
-          return erase_if_current(st.conversations, id, addr);
-        case entity_kind::inbox:
-          return erase_if_current(st.inboxes, id, addr);
-        case entity_kind::operator_:
-          return erase_if_current(st.operators, id, addr);
-      }
-      return false;
+      return passivate(self, kind, id, addr);
     },
     [=](count_atom) -> entity_counts {
       auto& st = self->state;
       return {st.conversations.live.size(), st.inboxes.live.size(), st.operators.live.size()};
     },
     [=](retire_atom, uint8_t scope_code, int64_t scope_id) -> caf::result<uint64_t> {
-      auto& st = self->state;
-      if (scope_code > static_cast<uint8_t>(retire_scope::account))
-        return to_caf_error({errc::invalid_argument, "unknown retire scope"});
-      auto scope = static_cast<retire_scope>(scope_code);
-      retire_record record{scope, scope_id, ++st.epoch};
-      st.blocked.push_back(record);
-      st.history.push_back(record);
-      std::vector<conversation_actor> conversations;
-      std::vector<inbox_actor> inboxes;
-      retire_live(st.conversations, entity_kind::conversation, scope, scope_id, conversations);
-      retire_live(st.inboxes, entity_kind::inbox, scope, scope_id, inboxes);
-      auto total = static_cast<uint64_t>(conversations.size() + inboxes.size());
-      auto promise = self->make_response_promise<uint64_t>();
-      if (total == 0) {
-        promise.deliver(total);
-        return promise;
-      }
-      auto left = std::make_shared<uint64_t>(total);
-      auto one_done = [=]() mutable {
-        if (--*left == 0)
-          promise.deliver(total);
-      };
-      // An entity that is already gone has nothing in flight either.
-      for (auto& hdl : conversations)
-        self->request(hdl, timeout, retire_atom_v)
-          .then([=](bool) mutable { one_done(); }, [=](caf::error&) mutable { one_done(); });
-      for (auto& hdl : inboxes)
-        self->request(hdl, timeout, retire_atom_v)
-          .then([=](bool) mutable { one_done(); }, [=](caf::error&) mutable { one_done(); });
-      return promise;
+      return retire(self, scope_code, scope_id);
     },
     [=](release_atom, uint8_t scope_code, int64_t scope_id) {
-      auto& st = self->state;
-      auto it = std::find_if(st.blocked.begin(), st.blocked.end(), [&](const retire_record& r) {
-        return static_cast<uint8_t>(r.scope) == scope_code && r.id == scope_id;
-      });
-      if (it != st.blocked.end())
-        st.blocked.erase(it);
-      prune_history(st);
+      release(self, scope_code, scope_id);
     },
   };
 }
