@@ -147,6 +147,168 @@ void arm_idle(pointer self) {
                      ++self->state.idle_generation);
 }
 
+void touch(pointer self) {
+  self->state.last_used = self->clock().now();
+}
+
+/// conversation.created, then (§9.1) auto-assignment of a conversation created open
+/// without an assignee.
+void created(pointer self, const conversation_row& conv) {
+  auto& x = self->state;
+  domain_event ev;
+  ev.name = "conversation.created";
+  ev.account_id = conv.account_id;
+  ev.inbox_id = conv.inbox_id;
+  ev.conversation_id = conv.id;
+  ev.display_id = conv.display_id;
+  ev.at = conv.created_at;
+  ev.data = conversation_json(conv, 0);
+  ev.contact_id = conv.contact_id;
+  ev.contact_inbox_id = conv.contact_inbox_id;
+  self->send(x.ctx.dispatcher, publish_atom_v, std::move(ev));
+  if (!x.retiring && conv.status == 0 && conv.assignee_id == 0 && x.row.enable_auto_assignment) {
+    if (!x.queue.empty() || !try_assign(self, conv.id, 0)) {
+      x.queue.emplace_back(conv.id, 0);
+      drain(self);
+    }
+  }
+}
+
+/// Conversations of an inbox are created by its one actor, in order.
+caf::result<conversation_row> create(pointer self, conversation_row& templ) {
+  auto& s = self->state;
+  if (s.retiring)
+    return to_caf_error({errc::not_found, "Resource could not be found"});
+  touch(self);
+  ++s.creates_in_flight;
+  templ.account_id = s.row.account_id;
+  templ.inbox_id = s.row.id;
+  templ.created_at = domain::to_micros(now_of(self));
+  if (templ.status != 3)
+    templ.snoozed_until = 0; // snoozed_until only accompanies snoozed
+  auto promise = self->make_response_promise<conversation_row>();
+  self->request(s.ctx.store, timeout, create_atom_v, std::move(templ))
+    .then(
+      [=](conversation_row& conv) mutable {
+        --self->state.creates_in_flight;
+        created(self, conv);
+        promise.deliver(conv);
+        quit_if_retired(self);
+      },
+      [=](caf::error& err) mutable {
+        --self->state.creates_in_flight;
+        promise.deliver(err);
+        quit_if_retired(self);
+      });
+  return promise;
+}
+
+/// enable_auto_assignment changed (PATCH inboxes): off drops the queue; on reloads the
+/// open, unassigned conversations from the store and assigns them, oldest first.
+void toggle_auto_assignment(pointer self, bool auto_assignment) {
+  auto& s = self->state;
+  touch(self);
+  if (s.row.enable_auto_assignment == auto_assignment)
+    return;
+  s.row.enable_auto_assignment = auto_assignment;
+  s.queue.clear();
+  if (!auto_assignment)
+    return;
+  self->request(s.ctx.store, std::chrono::seconds{30}, load_atom_v, inbox_atom_v, s.row.id)
+    .then(
+      [=](inbox_row& fresh) {
+        auto& x = self->state;
+        if (!x.row.enable_auto_assignment)
+          return;
+        for (auto id : fresh.waiting)
+          x.queue.emplace_back(id, 0);
+        drain(self);
+      },
+      [](caf::error&) {});
+}
+
+void want_agent(pointer self, int64_t conversation_id, int64_t current_assignee) {
+  auto& s = self->state;
+  touch(self);
+  if (s.retiring || !s.row.enable_auto_assignment)
+    return;
+  auto members = member_ids(s);
+  if (current_assignee != 0
+      && std::find(members.begin(), members.end(), current_assignee) != members.end())
+    return; // its assignee is still a member of the inbox: nothing to do
+  auto queued = std::find_if(s.queue.begin(), s.queue.end(),
+                             [&](const auto& q) { return q.first == conversation_id; });
+  if (queued != s.queue.end())
+    return;
+  if (!s.queue.empty() || !try_assign(self, conversation_id, current_assignee)) {
+    s.queue.emplace_back(conversation_id, current_assignee); // oldest first
+    drain(self);
+  }
+}
+
+void member_changed(pointer self, int64_t user_id, bool added, const std::string& name) {
+  auto& s = self->state;
+  touch(self);
+  auto it = std::find_if(s.row.members.begin(), s.row.members.end(),
+                         [&](const inbox_member& m) { return m.user_id == user_id; });
+  if (added && it == s.row.members.end()) {
+    s.row.members.push_back({user_id, name});
+    s.ring.add(user_id);
+    ask_eligibility(self, user_id);
+  } else if (!added && it != s.row.members.end()) {
+    s.row.members.erase(it);
+    s.ring.remove(user_id);
+    s.eligible.erase(user_id);
+  }
+}
+
+void eligibility_changed(pointer self, int64_t user_id, bool eligible) {
+  auto& s = self->state;
+  touch(self);
+  auto members = member_ids(s);
+  if (!eligible || std::find(members.begin(), members.end(), user_id) == members.end()) {
+    s.eligible.erase(user_id);
+    return;
+  }
+  s.eligible.insert(user_id);
+  drain(self);
+}
+
+inbox_view view_of(pointer self) {
+  auto& s = self->state;
+  inbox_view view;
+  view.inbox_id = s.row.id;
+  // The ring's next pick is the eligible member closest to the tail: list tail first.
+  view.ring.assign(s.ring.order().rbegin(), s.ring.order().rend());
+  for (const auto& [user, count] : s.limiter.counts(now_of(self))) {
+    view.rate_users.push_back(user);
+    view.rate_counts.push_back(count);
+  }
+  for (const auto& q : s.queue)
+    view.queue.push_back(q.first);
+  view.eligible.assign(s.eligible.begin(), s.eligible.end());
+  return view;
+}
+
+caf::result<bool> retire(pointer self) {
+  auto& s = self->state;
+  s.retiring = true;
+  s.queue.clear();
+  auto promise = self->make_response_promise<bool>();
+  s.retired.push_back(promise);
+  quit_if_retired(self);
+  return promise;
+}
+
+void idle(pointer self, uint64_t generation) {
+  auto& s = self->state;
+  if (s.retiring || generation != s.idle_generation)
+    return;
+  // Keep the actor while conversations wait: it owns the queue and its timers.
+  bool keep = self->clock().now() - s.last_used < s.ctx.options.idle_after || !s.queue.empty();
+  try_passivate(self, s.ctx.registry, entity_kind::inbox, s.row.id, keep, [=] { arm_idle(self); });
+}
+
 } // namespace
 
 inbox_actor::behavior_type inbox(pointer self, inbox_row row, entity_context ctx) {
@@ -164,156 +326,25 @@ inbox_actor::behavior_type inbox(pointer self, inbox_row row, entity_context ctx
   arm_idle(self);
   return {
     [=](create_atom, conversation_row& templ) -> caf::result<conversation_row> {
-      // Conversations of an inbox are created by its one actor, in order.
-      auto& s = self->state;
-      if (s.retiring)
-        return to_caf_error({errc::not_found, "Resource could not be found"});
-      s.last_used = self->clock().now();
-      ++s.creates_in_flight;
-      templ.account_id = s.row.account_id;
-      templ.inbox_id = s.row.id;
-      templ.created_at = domain::to_micros(now_of(self));
-      if (templ.status != 3)
-        templ.snoozed_until = 0; // snoozed_until only accompanies snoozed
-      auto promise = self->make_response_promise<conversation_row>();
-      self->request(s.ctx.store, timeout, create_atom_v, std::move(templ))
-        .then(
-          [=](conversation_row& created) mutable {
-            auto& x = self->state;
-            --x.creates_in_flight;
-            domain_event ev;
-            ev.name = "conversation.created";
-            ev.account_id = created.account_id;
-            ev.inbox_id = created.inbox_id;
-            ev.conversation_id = created.id;
-            ev.display_id = created.display_id;
-            ev.at = created.created_at;
-            ev.data = conversation_json(created, 0);
-            ev.contact_id = created.contact_id;
-            ev.contact_inbox_id = created.contact_inbox_id;
-            self->send(x.ctx.dispatcher, publish_atom_v, std::move(ev));
-            // §9.1: created open without an assignee -> auto-assignment.
-            if (!x.retiring && created.status == 0 && created.assignee_id == 0
-                && x.row.enable_auto_assignment) {
-              if (!x.queue.empty() || !try_assign(self, created.id, 0)) {
-                x.queue.emplace_back(created.id, 0);
-                drain(self);
-              }
-            }
-            promise.deliver(created);
-            quit_if_retired(self);
-          },
-          [=](caf::error& err) mutable {
-            --self->state.creates_in_flight;
-            promise.deliver(err);
-            quit_if_retired(self);
-          });
-      return promise;
+      return create(self, templ);
     },
-    [=](toggle_atom, bool auto_assignment) {
-      // enable_auto_assignment changed (PATCH inboxes): off drops the queue; on reloads the
-      // open, unassigned conversations from the store and assigns them, oldest first.
-      auto& s = self->state;
-      s.last_used = self->clock().now();
-      if (s.row.enable_auto_assignment == auto_assignment)
-        return;
-      s.row.enable_auto_assignment = auto_assignment;
-      s.queue.clear();
-      if (!auto_assignment)
-        return;
-      self->request(s.ctx.store, std::chrono::seconds{30}, load_atom_v, inbox_atom_v, s.row.id)
-        .then(
-          [=](inbox_row& fresh) {
-            auto& x = self->state;
-            if (!x.row.enable_auto_assignment)
-              return;
-            for (auto id : fresh.waiting)
-              x.queue.emplace_back(id, 0);
-            drain(self);
-          },
-          [](caf::error&) {});
-    },
+    [=](toggle_atom, bool auto_assignment) { toggle_auto_assignment(self, auto_assignment); },
     [=](want_agent_atom, int64_t conversation_id, int64_t current_assignee) {
-      auto& s = self->state;
-      s.last_used = self->clock().now();
-      if (s.retiring || !s.row.enable_auto_assignment)
-        return;
-      auto members = member_ids(s);
-      if (current_assignee != 0
-          && std::find(members.begin(), members.end(), current_assignee) != members.end())
-        return; // its assignee is still a member of the inbox: nothing to do
-      auto queued = std::find_if(s.queue.begin(), s.queue.end(),
-                                 [&](const auto& q) { return q.first == conversation_id; });
-      if (queued != s.queue.end())
-        return;
-      if (!s.queue.empty() || !try_assign(self, conversation_id, current_assignee)) {
-        s.queue.emplace_back(conversation_id, current_assignee); // oldest first
-        drain(self);
-      }
+      want_agent(self, conversation_id, current_assignee);
     },
     [=](member_atom, int64_t user_id, bool added, std::string& name) {
-      auto& s = self->state;
-      s.last_used = self->clock().now();
-      auto it = std::find_if(s.row.members.begin(), s.row.members.end(),
-                             [&](const inbox_member& m) { return m.user_id == user_id; });
-      if (added && it == s.row.members.end()) {
-        s.row.members.push_back({user_id, name});
-        s.ring.add(user_id);
-        ask_eligibility(self, user_id);
-      } else if (!added && it != s.row.members.end()) {
-        s.row.members.erase(it);
-        s.ring.remove(user_id);
-        s.eligible.erase(user_id);
-      }
+      member_changed(self, user_id, added, name);
     },
     [=](eligible_atom, int64_t user_id, bool eligible) {
-      auto& s = self->state;
-      s.last_used = self->clock().now();
-      auto members = member_ids(s);
-      if (!eligible || std::find(members.begin(), members.end(), user_id) == members.end()) {
-        s.eligible.erase(user_id);
-        return;
-      }
-      s.eligible.insert(user_id);
-      drain(self);
+      eligibility_changed(self, user_id, eligible);
     },
-    [=](inspect_atom) -> inbox_view {
-      auto& s = self->state;
-      inbox_view view;
-      view.inbox_id = s.row.id;
-      // The ring's next pick is the eligible member closest to the tail: list tail first.
-      view.ring.assign(s.ring.order().rbegin(), s.ring.order().rend());
-      for (const auto& [user, count] : s.limiter.counts(now_of(self))) {
-        view.rate_users.push_back(user);
-        view.rate_counts.push_back(count);
-      }
-      for (const auto& q : s.queue)
-        view.queue.push_back(q.first);
-      view.eligible.assign(s.eligible.begin(), s.eligible.end());
-      return view;
-    },
+    [=](inspect_atom) -> inbox_view { return view_of(self); },
     [=](wake_atom, uint64_t generation) {
       if (!self->state.retiring && generation == self->state.wake_generation)
         drain(self);
     },
-    [=](retire_atom) -> caf::result<bool> {
-      auto& s = self->state;
-      s.retiring = true;
-      s.queue.clear();
-      auto promise = self->make_response_promise<bool>();
-      s.retired.push_back(promise);
-      quit_if_retired(self);
-      return promise;
-    },
-    [=](idle_atom, uint64_t generation) {
-      auto& s = self->state;
-      if (s.retiring || generation != s.idle_generation)
-        return;
-      // Keep the actor while conversations wait: it owns the queue and its timers.
-      bool keep = self->clock().now() - s.last_used < s.ctx.options.idle_after || !s.queue.empty();
-      try_passivate(self, s.ctx.registry, entity_kind::inbox, s.row.id, keep,
-                    [=] { arm_idle(self); });
-    },
+    [=](retire_atom) -> caf::result<bool> { return retire(self); },
+    [=](idle_atom, uint64_t generation) { idle(self, generation); },
   };
 }
 

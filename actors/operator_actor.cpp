@@ -118,6 +118,97 @@ void arm_idle(pointer self) {
                      ++self->state.idle_generation);
 }
 
+void touch(pointer self) {
+  self->state.last_used = self->clock().now();
+}
+
+operator_view ping(pointer self, int64_t account_id) {
+  touch(self);
+  account(self, account_id).presence.last_ping = now_of(self);
+  recompute(self, account_id);
+  arm_expiry(self);
+  return view_of(self);
+}
+
+/// A live connection (cable, SSE) opened (+1) or closed (-1) in the account.
+operator_view connections_changed(pointer self, int64_t account_id, int32_t delta) {
+  touch(self);
+  auto& p = account(self, account_id).presence;
+  auto next = static_cast<int64_t>(p.connections) + delta;
+  p.connections = static_cast<uint32_t>(std::max<int64_t>(0, next));
+  if (delta > 0)
+    p.last_ping = now_of(self);
+  recompute(self, account_id);
+  arm_expiry(self);
+  return view_of(self);
+}
+
+/// Persisted first (account_users), applied and told to the inboxes after commit.
+caf::result<operator_view> set_availability(pointer self, int64_t account_id, uint8_t availability,
+                                            bool auto_offline) {
+  touch(self);
+  if (availability > 2)
+    return caf::make_error(errc::invalid_argument, std::string{"unknown availability"});
+  operator_account acc;
+  acc.account_id = account_id;
+  acc.availability = availability;
+  acc.auto_offline = auto_offline;
+  auto promise = self->make_response_promise<operator_view>();
+  self->request(self->state.ctx.store, timeout, save_atom_v, self->state.row.user_id, acc)
+    .await(
+      [=](bool) mutable {
+        auto& p = account(self, account_id).presence;
+        p.configured = static_cast<domain::availability>(availability);
+        p.auto_offline = auto_offline;
+        recompute(self, account_id);
+        arm_expiry(self);
+        promise.deliver(view_of(self));
+      },
+      [=](caf::error& err) mutable { promise.deliver(err); });
+  return promise;
+}
+
+operator_view membership_changed(pointer self, int64_t inbox_id, int64_t account_id, bool added) {
+  touch(self);
+  auto& inboxes = account(self, account_id).inboxes;
+  auto it = std::find(inboxes.begin(), inboxes.end(), inbox_id);
+  if (added && it == inboxes.end())
+    inboxes.push_back(inbox_id);
+  else if (!added && it != inboxes.end())
+    inboxes.erase(it);
+  return view_of(self);
+}
+
+bool eligible_in(pointer self, int64_t account_id) {
+  auto it = self->state.accounts.find(account_id);
+  return it != self->state.accounts.end()
+         && it->second.presence.eligible(now_of(self), fresh_for(self));
+}
+
+/// A ping expired somewhere: every account's presence is recomputed.
+void wake(pointer self, uint64_t generation) {
+  if (generation != self->state.wake_generation)
+    return;
+  std::vector<int64_t> ids;
+  for (auto& [account_id, _] : self->state.accounts)
+    ids.push_back(account_id);
+  for (auto id : ids)
+    recompute(self, id);
+  arm_expiry(self);
+}
+
+void idle(pointer self, uint64_t generation) {
+  auto& s = self->state;
+  if (generation != s.idle_generation)
+    return;
+  bool live = false; // present agents keep their actor (presence is memory-only)
+  for (auto& [_, acc] : s.accounts)
+    live = live || acc.presence.present(now_of(self), fresh_for(self));
+  bool keep = self->clock().now() - s.last_used < s.ctx.options.idle_after || live;
+  try_passivate(self, s.ctx.registry, entity_kind::operator_, s.row.user_id, keep,
+                [=] { arm_idle(self); });
+}
+
 } // namespace
 
 operator_actor::behavior_type operator_fn(pointer self, operator_row row, entity_context ctx) {
@@ -135,85 +226,21 @@ operator_actor::behavior_type operator_fn(pointer self, operator_row row, entity
   st.last_used = self->clock().now();
   arm_idle(self);
   return {
-    [=](presence_atom, int64_t account_id) -> operator_view {
-      self->state.last_used = self->clock().now();
-      account(self, account_id).presence.last_ping = now_of(self);
-      recompute(self, account_id);
-      arm_expiry(self);
-      return view_of(self);
-    },
+    [=](presence_atom, int64_t account_id) -> operator_view { return ping(self, account_id); },
     [=](connection_atom, int64_t account_id, int32_t delta) -> operator_view {
-      self->state.last_used = self->clock().now();
-      auto& p = account(self, account_id).presence;
-      auto next = static_cast<int64_t>(p.connections) + delta;
-      p.connections = static_cast<uint32_t>(std::max<int64_t>(0, next));
-      if (delta > 0)
-        p.last_ping = now_of(self);
-      recompute(self, account_id);
-      arm_expiry(self);
-      return view_of(self);
+      return connections_changed(self, account_id, delta);
     },
     [=](availability_atom, int64_t account_id, uint8_t availability,
         bool auto_offline) -> caf::result<operator_view> {
-      // Persisted first (account_users), applied and told to the inboxes after commit.
-      self->state.last_used = self->clock().now();
-      if (availability > 2)
-        return caf::make_error(errc::invalid_argument, std::string{"unknown availability"});
-      operator_account acc;
-      acc.account_id = account_id;
-      acc.availability = availability;
-      acc.auto_offline = auto_offline;
-      auto promise = self->make_response_promise<operator_view>();
-      self->request(self->state.ctx.store, timeout, save_atom_v, self->state.row.user_id, acc)
-        .await(
-          [=](bool) mutable {
-            auto& p = account(self, account_id).presence;
-            p.configured = static_cast<domain::availability>(availability);
-            p.auto_offline = auto_offline;
-            recompute(self, account_id);
-            arm_expiry(self);
-            promise.deliver(view_of(self));
-          },
-          [=](caf::error& err) mutable { promise.deliver(err); });
-      return promise;
+      return set_availability(self, account_id, availability, auto_offline);
     },
     [=](member_atom, int64_t inbox_id, int64_t account_id, bool added) -> operator_view {
-      self->state.last_used = self->clock().now();
-      auto& inboxes = account(self, account_id).inboxes;
-      auto it = std::find(inboxes.begin(), inboxes.end(), inbox_id);
-      if (added && it == inboxes.end())
-        inboxes.push_back(inbox_id);
-      else if (!added && it != inboxes.end())
-        inboxes.erase(it);
-      return view_of(self);
+      return membership_changed(self, inbox_id, account_id, added);
     },
-    [=](eligible_atom, int64_t account_id) -> bool {
-      auto it = self->state.accounts.find(account_id);
-      return it != self->state.accounts.end()
-             && it->second.presence.eligible(now_of(self), fresh_for(self));
-    },
+    [=](eligible_atom, int64_t account_id) -> bool { return eligible_in(self, account_id); },
     [=](get_atom) -> operator_view { return view_of(self); },
-    [=](wake_atom, uint64_t generation) {
-      if (generation != self->state.wake_generation)
-        return;
-      std::vector<int64_t> ids;
-      for (auto& [account_id, _] : self->state.accounts)
-        ids.push_back(account_id);
-      for (auto id : ids)
-        recompute(self, id);
-      arm_expiry(self);
-    },
-    [=](idle_atom, uint64_t generation) {
-      auto& s = self->state;
-      if (generation != s.idle_generation)
-        return;
-      bool live = false; // present agents keep their actor (presence is memory-only)
-      for (auto& [_, acc] : s.accounts)
-        live = live || acc.presence.present(now_of(self), fresh_for(self));
-      bool keep = self->clock().now() - s.last_used < s.ctx.options.idle_after || live;
-      try_passivate(self, s.ctx.registry, entity_kind::operator_, s.row.user_id, keep,
-                    [=] { arm_idle(self); });
-    },
+    [=](wake_atom, uint64_t generation) { wake(self, generation); },
+    [=](idle_atom, uint64_t generation) { idle(self, generation); },
   };
 }
 

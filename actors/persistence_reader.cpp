@@ -2,6 +2,7 @@
 #include "actors/persistence.hpp"
 #include "common/log.hpp"
 #include "persistence/connection.hpp"
+#include "persistence/queries/health.hpp"
 
 #include <caf/all.hpp>
 
@@ -70,7 +71,7 @@ reader_actor::behavior_type reader_worker(reader_actor::stateful_pointer<reader_
       auto conn = self->state.get();
       if (!conn)
         return {false, conn.error().detail};
-      auto res = (*conn)->query(persistence::make_statement("SELECT 1"));
+      auto res = (*conn)->query(persistence::queries::health::ping());
       if (!res) {
         self->state.on_error(res.error());
         return {false, res.error().detail};

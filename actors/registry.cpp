@@ -4,11 +4,8 @@
 #include "actors/errors.hpp"
 #include "actors/inbox_actor.hpp"
 #include "actors/operator_actor.hpp"
-#include "common/log.hpp"
 
 #include <caf/all.hpp>
-
-#include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <map>
@@ -208,9 +205,66 @@ void stop_all(entity_table<Handle>& tab) {
   tab.live.clear();
 }
 
-registry_actor::behavior_type registry(pointer self, entity_context ctx) {
-  self->state.ctx = std::move(ctx);
-  self->state.ctx.registry = self;
+bool passivate(pointer self, uint8_t kind, int64_t id, const caf::actor_addr& addr) {
+  auto& st = self->state;
+  switch (static_cast<entity_kind>(kind)) {
+    case entity_kind::conversation:
+      return erase_if_current(st.conversations, id, addr);
+    case entity_kind::inbox:
+      return erase_if_current(st.inboxes, id, addr);
+    case entity_kind::operator_:
+      return erase_if_current(st.operators, id, addr);
+  }
+  return false;
+}
+
+/// Blocks the scope, takes its live entities out of the tables and answers how many there
+/// were once each of them has retired (finished its writes in flight and stopped).
+caf::result<uint64_t> retire(pointer self, uint8_t scope_code, int64_t scope_id) {
+  auto& st = self->state;
+  if (scope_code > static_cast<uint8_t>(retire_scope::account))
+    return to_caf_error({errc::invalid_argument, "unknown retire scope"});
+  auto scope = static_cast<retire_scope>(scope_code);
+  retire_record record{scope, scope_id, ++st.epoch};
+  st.blocked.push_back(record);
+  st.history.push_back(record);
+  std::vector<conversation_actor> conversations;
+  std::vector<inbox_actor> inboxes;
+  retire_live(st.conversations, entity_kind::conversation, scope, scope_id, conversations);
+  retire_live(st.inboxes, entity_kind::inbox, scope, scope_id, inboxes);
+  auto total = static_cast<uint64_t>(conversations.size() + inboxes.size());
+  auto promise = self->make_response_promise<uint64_t>();
+  if (total == 0) {
+    promise.deliver(total);
+    return promise;
+  }
+  auto left = std::make_shared<uint64_t>(total);
+  auto one_done = [=]() mutable {
+    if (--*left == 0)
+      promise.deliver(total);
+  };
+  // An entity that is already gone has nothing in flight either.
+  for (auto& hdl : conversations)
+    self->request(hdl, timeout, retire_atom_v)
+      .then([=](bool) mutable { one_done(); }, [=](caf::error&) mutable { one_done(); });
+  for (auto& hdl : inboxes)
+    self->request(hdl, timeout, retire_atom_v)
+      .then([=](bool) mutable { one_done(); }, [=](caf::error&) mutable { one_done(); });
+  return promise;
+}
+
+void release(pointer self, uint8_t scope_code, int64_t scope_id) {
+  auto& st = self->state;
+  auto it = std::find_if(st.blocked.begin(), st.blocked.end(), [&](const retire_record& r) {
+    return static_cast<uint8_t>(r.scope) == scope_code && r.id == scope_id;
+  });
+  if (it != st.blocked.end())
+    st.blocked.erase(it);
+  prune_history(st);
+}
+
+/// Forgets entities that stopped; stops every entity when the registry exits.
+void set_lifecycle_handlers(pointer self) {
   self->set_down_handler([=](caf::down_msg& dm) {
     erase_by_address(self->state.conversations, dm.source);
     erase_by_address(self->state.inboxes, dm.source);
@@ -226,6 +280,12 @@ registry_actor::behavior_type registry(pointer self, entity_context ctx) {
     stop_all(self->state.operators);
     self->quit(msg.reason);
   });
+}
+
+registry_actor::behavior_type registry(pointer self, entity_context ctx) {
+  self->state.ctx = std::move(ctx);
+  self->state.ctx.registry = self;
+  set_lifecycle_handlers(self);
   return {
     [=](conversation_atom, int64_t id) -> caf::result<conversation_actor> {
       return resolve<conversation_actor, conversation_row>(
@@ -249,110 +309,17 @@ registry_actor::behavior_type registry(pointer self, entity_context ctx) {
         });
     },
     [=](passivate_atom, uint8_t kind, int64_t id, caf::actor_addr& addr) -> bool {
-      auto& st = self->state;
-      switch (static_cast<entity_kind>(kind)) {
-        case entity_kind::conversation:
-          return erase_if_current(st.conversations, id, addr);
-        case entity_kind::inbox:
-          return erase_if_current(st.inboxes, id, addr);
-        case entity_kind::operator_:
-          return erase_if_current(st.operators, id, addr);
-      }
-      return false;
+      return passivate(self, kind, id, addr);
     },
     [=](count_atom) -> entity_counts {
       auto& st = self->state;
       return {st.conversations.live.size(), st.inboxes.live.size(), st.operators.live.size()};
     },
     [=](retire_atom, uint8_t scope_code, int64_t scope_id) -> caf::result<uint64_t> {
-      auto& st = self->state;
-      if (scope_code > static_cast<uint8_t>(retire_scope::account))
-        return to_caf_error({errc::invalid_argument, "unknown retire scope"});
-      auto scope = static_cast<retire_scope>(scope_code);
-      retire_record record{scope, scope_id, ++st.epoch};
-      st.blocked.push_back(record);
-      st.history.push_back(record);
-      std::vector<conversation_actor> conversations;
-      std::vector<inbox_actor> inboxes;
-      retire_live(st.conversations, entity_kind::conversation, scope, scope_id, conversations);
-      retire_live(st.inboxes, entity_kind::inbox, scope, scope_id, inboxes);
-      auto total = static_cast<uint64_t>(conversations.size() + inboxes.size());
-      auto promise = self->make_response_promise<uint64_t>();
-      if (total == 0) {
-        promise.deliver(total);
-        return promise;
-      }
-      auto left = std::make_shared<uint64_t>(total);
-      auto one_done = [=]() mutable {
-        if (--*left == 0)
-          promise.deliver(total);
-      };
-      // An entity that is already gone has nothing in flight either.
-      for (auto& hdl : conversations)
-        self->request(hdl, timeout, retire_atom_v)
-          .then([=](bool) mutable { one_done(); }, [=](caf::error&) mutable { one_done(); });
-      for (auto& hdl : inboxes)
-        self->request(hdl, timeout, retire_atom_v)
-          .then([=](bool) mutable { one_done(); }, [=](caf::error&) mutable { one_done(); });
-      return promise;
+      return retire(self, scope_code, scope_id);
     },
     [=](release_atom, uint8_t scope_code, int64_t scope_id) {
-      auto& st = self->state;
-      auto it = std::find_if(st.blocked.begin(), st.blocked.end(), [&](const retire_record& r) {
-        return static_cast<uint8_t>(r.scope) == scope_code && r.id == scope_id;
-      });
-      if (it != st.blocked.end())
-        st.blocked.erase(it);
-      prune_history(st);
-    },
-  };
-}
-
-struct dispatcher_state {
-  std::vector<listener_actor> listeners;
-  static inline const char* name = "event_dispatcher";
-};
-
-dispatcher_actor::behavior_type
-dispatcher(dispatcher_actor::stateful_pointer<dispatcher_state> self,
-           std::vector<listener_actor> initial) {
-  self->state.listeners = std::move(initial);
-  return {
-    [=](publish_atom, domain_event& ev) {
-      for (auto& listener : self->state.listeners)
-        self->send(listener, event_atom_v, ev); // asynchronous: never waits for a listener
-    },
-    [=](subscribe_atom, listener_actor& listener) {
-      self->state.listeners.push_back(std::move(listener));
-    },
-  };
-}
-
-listener_actor::behavior_type activity_listener(listener_actor::pointer self,
-                                                registry_actor registry) {
-  return {
-    [=](event_atom, domain_event& ev) {
-      if (ev.data.find("\"activity\"") == std::string::npos)
-        return;
-      auto doc = nlohmann::json::parse(ev.data, nullptr, false);
-      if (!doc.is_object() || !doc.contains("activity") || !doc["activity"].is_string())
-        return;
-      message_command cmd;
-      cmd.message.message_type = 2; // activity
-      cmd.message.content = doc["activity"].get<std::string>();
-      cmd.by = ev.by;
-      self->request(registry, timeout, conversation_atom_v, ev.conversation_id)
-        .then(
-          [=](conversation_actor& conv) {
-            self->request(conv, timeout, message_atom_v, cmd)
-              .then([](message_row&) {},
-                    [=](caf::error& err) {
-                      log::warn("activity_message_failed",
-                                log::fields{}("conversation", ev.conversation_id)(
-                                  "error", self->system().render(err)));
-                    });
-          },
-          [](caf::error&) {});
+      release(self, scope_code, scope_id);
     },
   };
 }
@@ -361,49 +328,6 @@ listener_actor::behavior_type activity_listener(listener_actor::pointer self,
 
 registry_actor spawn_registry(caf::actor_system& sys, entity_context ctx) {
   return sys.spawn(registry, std::move(ctx));
-}
-
-dispatcher_actor spawn_dispatcher(caf::actor_system& sys) {
-  // (An argument on purpose: CAF 0.17 dereferences a null argument tuple when a function
-  // actor is spawned without arguments, which UBSan reports.)
-  return sys.spawn(dispatcher, std::vector<listener_actor>{});
-}
-
-listener_actor spawn_activity_listener(caf::actor_system& sys, registry_actor registry) {
-  return sys.spawn(activity_listener, std::move(registry));
-}
-
-void rearm_snoozed(caf::actor_system& sys, store_actor store, registry_actor registry) {
-  sys.spawn(
-    [](caf::event_based_actor* self, store_actor st, registry_actor reg) {
-      // Linked: if the node shuts down meanwhile, this helper goes with the store instead
-      // of waiting out its request timeout (a dying actor does not answer what it holds).
-      self->link_to(st);
-      self->request(st, timeout, snoozed_atom_v)
-        .then(
-          [=](std::vector<int64_t>& ids) {
-            log::info("snooze_timers_rearmed", log::fields{}("conversations", ids.size()));
-            auto pending = std::make_shared<size_t>(ids.size());
-            if (ids.empty())
-              self->quit();
-            for (auto id : ids)
-              self->request(reg, timeout, conversation_atom_v, id)
-                .then(
-                  [=](conversation_actor&) {
-                    if (--*pending == 0)
-                      self->quit();
-                  },
-                  [=](caf::error&) {
-                    if (--*pending == 0)
-                      self->quit();
-                  });
-          },
-          [=](caf::error& err) {
-            log::warn("snooze_rearm_failed", log::fields{}("error", self->system().render(err)));
-            self->quit();
-          });
-    },
-    std::move(store), std::move(registry));
 }
 
 } // namespace messenger::actors

@@ -100,25 +100,29 @@ domain::message_facts facts_of(const message_row& msg, bool preserve_waiting_sin
   return m;
 }
 
+message_row to_message_row(const persistence::queries::message_rows::message_record& m) {
+  message_row row;
+  row.id = m.id;
+  row.account_id = m.account_id;
+  row.inbox_id = m.inbox_id;
+  row.conversation_id = m.conversation_id;
+  row.message_type = m.message_type;
+  row.content_type = m.content_type;
+  row.content = m.content;
+  row.content_attributes = m.content_attributes;
+  row.additional_attributes = m.additional_attributes;
+  row.is_private = m.is_private;
+  row.status = m.status;
+  row.source_id = m.source_id;
+  row.echo_id = m.echo_id;
+  row.sender_type = m.sender_type;
+  row.sender_id = m.sender_id;
+  row.created_at = m.created_at;
+  return row;
+}
+
 message_row message_from_row(const persistence::result_set& rs, size_t i) {
-  message_row m;
-  auto f = [&](const char* c) { return rs.field(i, c).text; };
-  m.id = std::stoll(f("id"));
-  m.content = f("content");
-  m.account_id = std::stoll(f("account_id"));
-  m.inbox_id = std::stoll(f("inbox_id"));
-  m.message_type = static_cast<uint8_t>(std::stoi(f("message_type")));
-  m.content_type = static_cast<uint8_t>(std::stoi(f("content_type")));
-  m.content_attributes = f("content_attributes");
-  m.additional_attributes = f("additional_attributes");
-  m.is_private = f("private") == "t";
-  m.status = static_cast<uint8_t>(std::stoi(f("status")));
-  m.source_id = f("source_id");
-  m.echo_id = f("echo_id");
-  m.sender_type = f("sender_type");
-  m.sender_id = std::stoll(f("sender_id"));
-  m.created_at = std::stoll(f("created_at"));
-  return m;
+  return to_message_row(persistence::queries::message_rows::read_message({rs, i}));
 }
 
 } // namespace messenger::actors

@@ -1,8 +1,11 @@
 #include "app/node.hpp"
 
+#include "actors/activity_listener.hpp"
+#include "actors/dispatcher.hpp"
 #include "actors/persistence.hpp"
 #include "actors/pg_store.hpp"
 #include "actors/registry.hpp"
+#include "actors/snooze_rearm.hpp"
 #include "actors/system_config.hpp"
 #include "cluster/membership.hpp"
 #include "common/log.hpp"

@@ -2,6 +2,7 @@
 
 #include "actors/errors.hpp"
 #include "common/log.hpp"
+#include "persistence/queries/cluster.hpp"
 
 #include <caf/all.hpp>
 
@@ -10,27 +11,7 @@ namespace messenger::cluster {
 namespace {
 
 using namespace messenger::actors;
-using persistence::make_statement;
-
-constexpr const char* join_sql = R"sql(
-INSERT INTO cluster_nodes (node_id, incarnation, http_addr, cluster_addr, status, started_at,
-                           lease_until, heartbeat_at)
-VALUES ($1, nextval('cluster_incarnation_seq'), $2, $3, 'up', now(),
-        now() + make_interval(secs => $4::int), now())
-ON CONFLICT (node_id) DO UPDATE
-  SET incarnation = excluded.incarnation, http_addr = excluded.http_addr,
-      cluster_addr = excluded.cluster_addr, status = 'up', started_at = excluded.started_at,
-      lease_until = excluded.lease_until, heartbeat_at = excluded.heartbeat_at
-RETURNING incarnation, lease_until)sql";
-
-constexpr const char* heartbeat_sql = R"sql(
-UPDATE cluster_nodes SET lease_until = now() + make_interval(secs => $3::int), heartbeat_at = now()
- WHERE node_id = $1 AND incarnation = $2 AND status = 'up' AND lease_until > now()
-RETURNING lease_until)sql";
-
-constexpr const char* leave_sql = R"sql(
-UPDATE cluster_nodes SET status = 'left', lease_until = now()
- WHERE node_id = $1 AND incarnation = $2)sql";
+namespace queries = persistence::queries::cluster;
 
 struct membership_state {
   membership_state() = default; // not an aggregate: CAF must not build it from `self`
@@ -49,20 +30,100 @@ void schedule_heartbeat(pointer self) {
 }
 
 persistence::write_command join_command(const membership_options& opts) {
-  return {{make_statement(join_sql, {opts.node_id, opts.http_addr, opts.cluster_addr,
-                                     std::to_string(opts.lease.count())})}};
+  return {{queries::join({opts.node_id, opts.http_addr, opts.cluster_addr}, opts.lease.count())}};
 }
 
 void apply_join(pointer self, const persistence::write_result& res) {
   auto& st = self->state;
-  const auto& rows = res.results.at(0);
-  st.status.incarnation = std::stoll(rows.field(0, "incarnation").text);
-  st.status.lease_until = rows.field(0, "lease_until").text;
+  auto joined = queries::read_join(res.results.at(0));
+  if (!joined) {
+    schedule_heartbeat(self); // (an upsert with RETURNING always has its row) retries
+    return;
+  }
+  st.status.incarnation = joined->incarnation;
+  st.status.lease_until = joined->lease_until;
   st.status.joined = true;
   ++st.generation;
   log::info("cluster_joined",
             log::fields{}("node", st.opts.node_id)("incarnation", st.status.incarnation));
   schedule_heartbeat(self);
+}
+
+caf::result<node_status> join(pointer self) {
+  auto promise = self->make_response_promise<node_status>();
+  self
+    ->request(self->state.writer, std::chrono::seconds{30}, write_atom_v,
+              join_command(self->state.opts))
+    .then(
+      [=](persistence::write_result& res) mutable {
+        apply_join(self, res);
+        promise.deliver(self->state.status);
+      },
+      [=](caf::error& err) mutable {
+        schedule_heartbeat(self); // retries the join
+        promise.deliver(err);
+      });
+  return promise;
+}
+
+/// Joins again after a failed first join or a lost lease (no answer to anyone).
+void rejoin(pointer self) {
+  auto& st = self->state;
+  self->request(st.writer, std::chrono::seconds{30}, write_atom_v, join_command(st.opts))
+    .then([=](persistence::write_result& joined) { apply_join(self, joined); },
+          [=](caf::error&) { schedule_heartbeat(self); });
+}
+
+void renewed(pointer self, uint64_t generation, const persistence::write_result& res) {
+  auto& s = self->state;
+  if (generation != s.generation || s.leaving)
+    return;
+  auto lease_until = queries::read_heartbeat(res.results.at(0));
+  if (!lease_until) {
+    // Our lease expired (e.g. the database was unreachable): join again with a
+    // new incarnation, so nobody mistakes us for the old one.
+    log::warn("cluster_lease_lost", log::fields{}("node", s.opts.node_id));
+    s.status.joined = false;
+    rejoin(self);
+    return;
+  }
+  s.status.lease_until = *lease_until;
+  schedule_heartbeat(self);
+}
+
+void heartbeat(pointer self, uint64_t generation) {
+  auto& st = self->state;
+  if (generation != st.generation || st.leaving)
+    return; // stale timer
+  if (!st.status.joined) {
+    rejoin(self); // the first join failed (database down at start): keep trying
+    return;
+  }
+  auto cmd = persistence::write_command{
+    {queries::heartbeat(st.opts.node_id, st.status.incarnation, st.opts.lease.count())}};
+  self->request(st.writer, st.opts.heartbeat, write_atom_v, std::move(cmd))
+    .then([=](persistence::write_result& res) { renewed(self, generation, res); },
+          [=](caf::error& err) {
+            log::warn("cluster_heartbeat_failed",
+                      log::fields{}("error", self->system().render(err)));
+            if (generation == self->state.generation)
+              schedule_heartbeat(self);
+          });
+}
+
+caf::result<node_status> leave(pointer self) {
+  auto& st = self->state;
+  st.leaving = true;
+  ++st.generation;
+  if (!st.status.joined)
+    return st.status;
+  st.status.joined = false;
+  auto promise = self->make_response_promise<node_status>();
+  auto cmd = persistence::write_command{{queries::leave(st.opts.node_id, st.status.incarnation)}};
+  self->request(st.writer, std::chrono::seconds{5}, write_atom_v, std::move(cmd))
+    .then([=](persistence::write_result&) mutable { promise.deliver(self->state.status); },
+          [=](caf::error&) mutable { promise.deliver(self->state.status); });
+  return promise;
 }
 
 membership_actor::behavior_type membership(pointer self, writer_actor writer,
@@ -71,78 +132,10 @@ membership_actor::behavior_type membership(pointer self, writer_actor writer,
   self->state.writer = std::move(writer);
   self->state.status.node_id = self->state.opts.node_id;
   return {
-    [=](join_atom) -> caf::result<node_status> {
-      auto promise = self->make_response_promise<node_status>();
-      self
-        ->request(self->state.writer, std::chrono::seconds{30}, write_atom_v,
-                  join_command(self->state.opts))
-        .then(
-          [=](persistence::write_result& res) mutable {
-            apply_join(self, res);
-            promise.deliver(self->state.status);
-          },
-          [=](caf::error& err) mutable {
-            schedule_heartbeat(self); // retries the join
-            promise.deliver(err);
-          });
-      return promise;
-    },
-    [=](heartbeat_atom, uint64_t generation) {
-      auto& st = self->state;
-      if (generation != st.generation || st.leaving)
-        return; // stale timer
-      if (!st.status.joined) {
-        // The first join failed (database down at start): keep trying.
-        self->request(st.writer, std::chrono::seconds{30}, write_atom_v, join_command(st.opts))
-          .then([=](persistence::write_result& joined) { apply_join(self, joined); },
-                [=](caf::error&) { schedule_heartbeat(self); });
-        return;
-      }
-      auto cmd = persistence::write_command{
-        {make_statement(heartbeat_sql, {st.opts.node_id, std::to_string(st.status.incarnation),
-                                        std::to_string(st.opts.lease.count())})}};
-      self->request(st.writer, st.opts.heartbeat, write_atom_v, std::move(cmd))
-        .then(
-          [=](persistence::write_result& res) {
-            auto& s = self->state;
-            if (generation != s.generation || s.leaving)
-              return;
-            if (res.results.at(0).rows.empty()) {
-              // Our lease expired (e.g. the database was unreachable): join again with a
-              // new incarnation, so nobody mistakes us for the old one.
-              log::warn("cluster_lease_lost", log::fields{}("node", s.opts.node_id));
-              s.status.joined = false;
-              self->request(s.writer, std::chrono::seconds{30}, write_atom_v, join_command(s.opts))
-                .then([=](persistence::write_result& joined) { apply_join(self, joined); },
-                      [=](caf::error&) { schedule_heartbeat(self); });
-              return;
-            }
-            s.status.lease_until = res.results.at(0).field(0, "lease_until").text;
-            schedule_heartbeat(self);
-          },
-          [=](caf::error& err) {
-            log::warn("cluster_heartbeat_failed",
-                      log::fields{}("error", self->system().render(err)));
-            if (generation == self->state.generation)
-              schedule_heartbeat(self);
-          });
-    },
+    [=](join_atom) -> caf::result<node_status> { return join(self); },
+    [=](heartbeat_atom, uint64_t generation) { heartbeat(self, generation); },
     [=](status_atom) -> node_status { return self->state.status; },
-    [=](leave_atom) -> caf::result<node_status> {
-      auto& st = self->state;
-      st.leaving = true;
-      ++st.generation;
-      if (!st.status.joined)
-        return st.status;
-      st.status.joined = false;
-      auto promise = self->make_response_promise<node_status>();
-      auto cmd = persistence::write_command{
-        {make_statement(leave_sql, {st.opts.node_id, std::to_string(st.status.incarnation)})}};
-      self->request(st.writer, std::chrono::seconds{5}, write_atom_v, std::move(cmd))
-        .then([=](persistence::write_result&) mutable { promise.deliver(self->state.status); },
-              [=](caf::error&) mutable { promise.deliver(self->state.status); });
-      return promise;
-    },
+    [=](leave_atom) -> caf::result<node_status> { return leave(self); },
   };
 }
 

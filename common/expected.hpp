@@ -12,6 +12,9 @@ namespace messenger {
 struct error_info {
   errc code = errc::invalid_argument;
   std::string detail;
+  /// PostgreSQL's SQLSTATE when a statement failed ("23505"), else empty. Set by
+  /// persistence::connection; it does not cross actors (the writer passes code + detail).
+  std::string sqlstate{};
 };
 
 /// Result type of domain, config and persistence functions (g++ 12 has no std::expected).

@@ -22,12 +22,14 @@ struct connection_lost {
 
 error_info classify(const pqxx::sql_error& e) {
   const std::string state = e.sqlstate();
+  // (The violated constraint's name is not reachable: libpqxx 6.4 drops the PGresult, with
+  // its PG_DIAG_CONSTRAINT_NAME field, before it throws.)
   if (state == "23505")
-    return {errc::conflict, e.what()};
+    return {errc::conflict, e.what(), state};
   if (state == "23503" || state == "23502" || state == "23514" || state == "22P02"
       || state.rfind("22", 0) == 0)
-    return {errc::invalid_argument, e.what()};
-  return {errc::database_error, e.what()};
+    return {errc::invalid_argument, e.what(), state};
+  return {errc::database_error, e.what(), state};
 }
 
 bool is_connection_state(std::string_view state) {
@@ -90,6 +92,32 @@ struct connection::impl {
   }
 
   bool alive() const { return conn && conn->is_open(); }
+
+  /// One attempt at a batch: runs every command not `failed` in one transaction and
+  /// commits it. Throws command_failed (an SQL error of one command), connection_lost, or
+  /// what COMMIT threw (`in_commit` is set from then on).
+  std::vector<write_result> attempt(const std::vector<write_command>& commands,
+                                    const std::vector<bool>& failed, bool& in_commit) {
+    std::vector<write_result> results(commands.size());
+    pqxx::work tx{*conn};
+    for (size_t i = 0; i < commands.size(); ++i) {
+      if (failed[i])
+        continue;
+      try {
+        for (const auto& stmt : commands[i].statements)
+          results[i].results.push_back(to_result_set(run(tx, stmt)));
+      } catch (const pqxx::sql_error& e) {
+        if (is_connection_state(e.sqlstate()) || !alive())
+          throw connection_lost{{errc::database_unavailable, e.what()}};
+        throw command_failed{i, classify(e)};
+      } catch (const pqxx::broken_connection& e) {
+        throw connection_lost{{errc::database_unavailable, e.what()}};
+      }
+    }
+    in_commit = true;
+    tx.commit();
+    return results;
+  }
 };
 
 connection::connection(std::unique_ptr<impl> state) : impl_(std::move(state)) {
@@ -137,27 +165,10 @@ connection::execute_batch(const std::vector<write_command>& commands) {
     return out;
   }
   // Each attempt removes at least one failing command, so this terminates.
-  for (size_t attempt = 0; attempt <= commands.size(); ++attempt) {
-    std::vector<write_result> results(commands.size());
+  for (size_t pass = 0; pass <= commands.size(); ++pass) {
     bool in_commit = false;
     try {
-      pqxx::work tx{*impl_->conn};
-      for (size_t i = 0; i < commands.size(); ++i) {
-        if (failed[i])
-          continue;
-        try {
-          for (const auto& stmt : commands[i].statements)
-            results[i].results.push_back(to_result_set(impl_->run(tx, stmt)));
-        } catch (const pqxx::sql_error& e) {
-          if (is_connection_state(e.sqlstate()) || !impl_->alive())
-            throw connection_lost{{errc::database_unavailable, e.what()}};
-          throw command_failed{i, classify(e)};
-        } catch (const pqxx::broken_connection& e) {
-          throw connection_lost{{errc::database_unavailable, e.what()}};
-        }
-      }
-      in_commit = true;
-      tx.commit();
+      auto results = impl_->attempt(commands, failed, in_commit);
       ++impl_->stats.transactions_committed;
       for (size_t i = 0; i < commands.size(); ++i)
         if (!failed[i]) {

@@ -3,8 +3,11 @@
 #ifndef FAIL // CAF 0.17.6: dsl.hpp's request<T>() refers to an undefined FAIL()
 #  define FAIL(msg) CAF_FAIL(msg)
 #endif
+#include "actors/activity_listener.hpp"
+#include "actors/dispatcher.hpp"
 #include "actors/errors.hpp"
 #include "actors/registry.hpp"
+#include "actors/snooze_rearm.hpp"
 #include "actors/system_config.hpp"
 #include "tests/support/memory_store.hpp"
 

@@ -1,9 +1,12 @@
 #define CAF_SUITE actors.pg_entities
+#include "actors/activity_listener.hpp"
+#include "actors/dispatcher.hpp"
 #include "actors/errors.hpp"
 #include "actors/persistence.hpp"
 #include "actors/pg_store.hpp"
 #include "actors/registry.hpp"
 #include "actors/row_codec.hpp"
+#include "actors/snooze_rearm.hpp"
 #include "actors/system_config.hpp"
 #include "domain/message_rules.hpp"
 #include "persistence/migrator.hpp"

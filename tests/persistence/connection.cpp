@@ -51,9 +51,11 @@ CAF_TEST(a failing command gets its own error and the others still commit) {
   CAF_CHECK(results[0].has_value());
   CAF_REQUIRE(!results[1].has_value());
   CAF_CHECK(results[1].error().code == errc::conflict);
+  CAF_CHECK_EQUAL(results[1].error().sqlstate, "23505"); // unique_violation
   CAF_CHECK(results[2].has_value());
   CAF_REQUIRE(!results[3].has_value());
   CAF_CHECK(results[3].error().code == errc::database_error);
+  CAF_CHECK_EQUAL(results[3].error().sqlstate, "42703"); // undefined_column
   CAF_CHECK(results[4].has_value());
   CAF_CHECK_EQUAL(db.scalar("SELECT string_agg(id::text, ',' ORDER BY id) FROM items"), "1,2,3,7");
 }

@@ -1,0 +1,315 @@
+// The conversation actor's command handlers (its state and shared steps:
+// conversation_state.hpp, conversation_actor.cpp).
+
+#include "actors/conversation_state.hpp"
+#include "actors/event_data.hpp"
+#include "actors/row_codec.hpp"
+#include "common/log.hpp"
+#include "domain/last_seen.hpp"
+#include "domain/reporting.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+
+namespace messenger::actors::conversation_impl {
+
+namespace {
+
+/// Compact JSON text of an object, or nothing when `text` is not a JSON object.
+std::optional<std::string> canonical_object(const std::string& text) {
+  auto doc = nlohmann::json::parse(text, nullptr, false);
+  if (doc.is_discarded() || !doc.is_object())
+    return std::nullopt;
+  return doc.dump();
+}
+
+/// What a new message did to the conversation, for the events after its commit.
+struct message_effects {
+  domain::message_effect fx;
+  domain::status_change change;
+};
+
+/// Events of a committed message, in Chatwoot's order, then an agent request when the
+/// message reopened the conversation.
+void publish_message_events(pointer self, const message_row& msg, const performer& by,
+                            const message_effects& effects) {
+  const auto& [fx, change] = effects;
+  auto& x = self->state;
+  auto row = x.row;
+  auto data = message_event_json(msg, row, domain::unread_count(x.conv));
+  publish(self, make_event(self, "message.created", data, by, msg.id));
+  if (fx.first_reply)
+    publish(self, make_event(self, "first.reply.created", data, by, msg.id));
+  if (fx.reply_waiting_since)
+    publish(self, make_event(self, "reply.created", message_json(msg, row.display_id), by, msg.id));
+  if (change.changed) {
+    performer system;
+    publish_status_events(self, change, row, system,
+                          change.to == domain::conversation_status::open
+                            ? domain::system_reopen_activity()
+                            : std::string{});
+  } else if (fx.conversation_updated) {
+    publish(self, make_event(self, "conversation.updated",
+                             conversation_json(row, domain::unread_count(x.conv)), by));
+  }
+  if (change.changed)
+    request_agent_if_needed(self);
+}
+
+/// The message's conversation fields and its creation time: strictly increasing per
+/// conversation, so that message order is time order.
+void stamp(pointer self, message_row& msg, domain::timestamp created) {
+  auto& s = self->state;
+  msg.conversation_id = s.row.id;
+  msg.account_id = s.row.account_id;
+  msg.inbox_id = s.row.inbox_id;
+  msg.created_at = domain::to_micros(created);
+}
+
+/// The reporting rows a message causes (first response, reply time).
+void message_reports(pointer self, const message_row& msg, domain::timestamp created,
+                     const domain::message_effect& fx, std::vector<reporting_row>& reports) {
+  auto& s = self->state;
+  if (fx.first_reply)
+    reports.push_back(
+      to_row(self, domain::first_response(
+                     created, s.last_non_human_activity.value_or(s.conv.created_at),
+                     msg.sender_id == 0 ? std::nullopt : std::optional<int64_t>{msg.sender_id})));
+  if (fx.reply_waiting_since)
+    reports.push_back(
+      to_row(self, domain::reply_time(created, *fx.reply_waiting_since, s.conv.assignee_id)));
+}
+
+} // namespace
+
+caf::result<message_row> add_message(pointer self, message_command& cmd) {
+  auto& s = self->state;
+  auto now = now_of(self);
+  if (!s.flood.allows(now)) {
+    log::warn("message_flood",
+              log::fields{}("account", s.row.account_id)("conversation", s.row.id));
+    return to_caf_error({errc::rate_limited, "Too many messages"});
+  }
+  auto msg = std::move(cmd.message);
+  auto created = now;
+  if (s.conv.last_message_at && created <= *s.conv.last_message_at)
+    created = *s.conv.last_message_at + domain::duration{1};
+  stamp(self, msg, created);
+  s.flood.record(created);
+  message_effects effects;
+  effects.change.from = s.conv.status;
+  effects.fx = domain::apply_message(s.conv, facts_of(msg, cmd.preserve_waiting_since), s.inbox);
+  effects.change.to = s.conv.status;
+  effects.change.changed = effects.fx.reopened_to.has_value();
+  auto write = write_of(self);
+  write.has_message = true;
+  write.message = msg;
+  message_reports(self, msg, created, effects.fx, write.reports);
+  if (effects.change.changed) {
+    status_reports(self, effects.change, created, write.reports);
+    arm_snooze(self); // a reopened conversation has no snooze timer any more
+  }
+  auto promise = self->make_response_promise<message_row>();
+  commit(
+    self, std::move(write), promise,
+    [=, by = cmd.by](message_row& stored, caf::typed_response_promise<message_row>& rp) mutable {
+      msg.id = stored.id;
+      publish_message_events(self, msg, by, effects);
+      rp.deliver(msg);
+    });
+  return promise;
+}
+
+caf::result<conversation_row> change_status(pointer self, const status_command& cmd) {
+  auto& st = self->state;
+  auto now = now_of(self);
+  std::optional<domain::conversation_status> requested;
+  if (cmd.status >= 0) {
+    if (cmd.status > 3)
+      return to_caf_error({errc::invalid_argument, "unknown status"});
+    requested = static_cast<domain::conversation_status>(cmd.status);
+  }
+  auto before_assignee = st.conv.assignee_id;
+  auto change = domain::change_status(st.conv, requested, to_opt_time(cmd.snoozed_until));
+  // After toggle_status: open + a User caller clears the bot; an agent self-assigns.
+  if (st.conv.status == domain::conversation_status::open && cmd.by.type == "User") {
+    st.conv.assignee_agent_bot_id.reset();
+    if (!cmd.by.administrator)
+      st.conv.assignee_id = cmd.by.id;
+  }
+  bool assignee_changed = before_assignee != st.conv.assignee_id;
+  auto write = write_of(self);
+  status_reports(self, change, now, write.reports);
+  arm_snooze(self);
+  auto promise = self->make_response_promise<conversation_row>();
+  std::string activity;
+  if (change.from != change.to && !cmd.by.name.empty())
+    activity = domain::status_activity(change.to, cmd.by.name);
+  commit(self, std::move(write), promise,
+         [=](message_row&, caf::typed_response_promise<conversation_row>& rp) {
+           auto row = self->state.row;
+           publish_status_events(self, change, row, cmd.by, activity);
+           if (assignee_changed)
+             publish(self, make_event(self, "assignee.changed",
+                                      conversation_json(row, domain::unread_count(self->state.conv),
+                                                        domain::assignment_activity(
+                                                          cmd.by.name, true, cmd.by.name)),
+                                      cmd.by));
+           request_agent_if_needed(self);
+           rp.deliver(row);
+         });
+  return promise;
+}
+
+caf::result<conversation_row> change_team(pointer self, int64_t team, const std::string& team_name,
+                                          const performer& by) {
+  // POST …/assignments {team_id}: 0 removes the team. Activity as Chatwoot's
+  // conversations.activity.team.{assigned,removed}.
+  auto& s = self->state;
+  auto before = s.conv.team_id.value_or(0);
+  if (team < 0)
+    return to_caf_error({errc::invalid_argument, "unknown team"});
+  if (before == team)
+    return current_row(self);
+  s.conv.team_id = team == 0 ? std::nullopt : std::optional<int64_t>{team};
+  std::string activity;
+  if (!by.name.empty())
+    activity = team == 0 ? "Unassigned from team by " + by.name
+                         : "Assigned to " + team_name + " by " + by.name;
+  return commit_row(self, write_of(self), by,
+                    {{"team.changed", activity}, {"conversation.updated", ""}});
+}
+
+caf::result<conversation_row> change_priority(pointer self, int32_t prio, const performer& by) {
+  auto& s = self->state;
+  if (prio > 3 || prio < -1)
+    return to_caf_error({errc::invalid_argument, "unknown priority"});
+  auto before = s.conv.prio;
+  std::optional<domain::priority> next;
+  if (prio >= 0)
+    next = static_cast<domain::priority>(prio);
+  if (!domain::change_priority(s.conv, next))
+    return current_row(self);
+  auto activity
+    = by.name.empty() ? std::string{} : domain::priority_activity(before, next, by.name);
+  return commit_row(self, write_of(self), by, {{"conversation.updated", activity}});
+}
+
+caf::result<conversation_row> assign(pointer self, int64_t assignee,
+                                     const std::string& assignee_name, const performer& by) {
+  auto& s = self->state;
+  std::optional<int64_t> next;
+  if (assignee > 0)
+    next = assignee;
+  if (s.conv.assignee_id == next)
+    return current_row(self);
+  s.conv.assignee_id = next;
+  if (next)
+    s.conv.assignee_agent_bot_id.reset();
+  auto activity
+    = by.name.empty()
+        ? std::string{}
+        : domain::assignment_activity(next ? assignee_name : std::string{},
+                                      next && by.type == "User" && by.id == *next, by.name);
+  return commit_row(self, write_of(self), by,
+                    {{"assignee.changed", activity}, {"conversation.updated", {}}});
+}
+
+caf::result<bool> auto_assign(pointer self, int64_t agent, const std::string& agent_name,
+                              int64_t expected) {
+  // Compare-and-set: only while still open and still with the assignee the inbox saw.
+  auto& s = self->state;
+  if (s.conv.status != domain::conversation_status::open
+      || s.conv.assignee_id.value_or(0) != expected)
+    return false;
+  s.conv.assignee_id = agent;
+  s.conv.assignee_agent_bot_id.reset();
+  auto promise = self->make_response_promise<bool>();
+  performer system;
+  auto activity = "Assigned to " + agent_name + " by Automation System";
+  commit(self, write_of(self), promise, [=](message_row&, caf::typed_response_promise<bool>& rp) {
+    auto row = self->state.row;
+    auto unread = domain::unread_count(self->state.conv);
+    publish(self,
+            make_event(self, "assignee.changed", conversation_json(row, unread, activity), system));
+    publish(self, make_event(self, "conversation.updated", conversation_json(row, unread), system));
+    rp.deliver(true);
+  });
+  return promise;
+}
+
+caf::result<conversation_row> agent_seen(pointer self, int64_t user_id) {
+  auto update = domain::agent_seen(self->state.conv, user_id, now_of(self));
+  if (!update.agent_changed && !update.assignee_changed)
+    return current_row(self);                           // throttled: nothing to write
+  return commit_row(self, write_of(self), performer{}); // no event (update_columns)
+}
+
+caf::result<conversation_row> contact_seen(pointer self) {
+  domain::contact_seen(self->state.conv, now_of(self));
+  return commit_row(self, write_of(self),
+                    performer{"Contact", self->state.row.contact_id, {}, false},
+                    {{"conversation.read", {}}});
+}
+
+caf::result<conversation_row> mark_unread(pointer self) {
+  domain::mark_unread(self->state.conv);
+  return commit_row(self, write_of(self), performer{});
+}
+
+caf::result<bool> typing(pointer self, bool on, bool is_private, const performer& by) {
+  auto row = current_row(self);
+  std::string data
+    = "{\"conversation\":" + conversation_json(row, domain::unread_count(self->state.conv))
+      + ",\"is_private\":" + (is_private ? "true" : "false") + "}";
+  publish(self, make_event(self, on ? "conversation.typing_on" : "conversation.typing_off",
+                           std::move(data), by));
+  return true;
+}
+
+caf::result<conversation_row> set_labels(pointer self, std::vector<std::string> labels,
+                                         const performer& by) {
+  auto& s = self->state;
+  std::sort(labels.begin(), labels.end());
+  labels.erase(std::unique(labels.begin(), labels.end()), labels.end());
+  if (labels == s.row.labels)
+    return current_row(self);
+  auto write = write_of(self);
+  write.conversation.labels = labels;
+  write.labels_changed = true;
+  return commit_row(self, std::move(write), by, {{"conversation.updated", {}}});
+}
+
+caf::result<conversation_row> set_custom_attributes(pointer self, const std::string& json_object,
+                                                    const performer& by) {
+  // POST .../custom_attributes replaces the whole hash (a JSON object).
+  auto& s = self->state;
+  auto canonical = canonical_object(json_object);
+  if (!canonical)
+    return to_caf_error({errc::invalid_argument, "custom_attributes must be a JSON object"});
+  if (*canonical == canonical_object(s.row.custom_attributes).value_or("{}"))
+    return current_row(self);
+  auto write = write_of(self);
+  write.conversation.custom_attributes = *canonical;
+  return commit_row(self, std::move(write), by, {{"conversation.updated", {}}});
+}
+
+caf::result<message_row> delete_message(pointer self, int64_t message_id, const performer& by) {
+  // Chatwoot's MessagesController#destroy: a soft delete (content replaced,
+  // content_attributes.deleted set) that leaves the conversation's times alone, written
+  // here so that it orders with this conversation's other writes. message.updated.
+  auto write = write_of(self);
+  write.delete_message_id = message_id;
+  auto promise = self->make_response_promise<message_row>();
+  commit(self, std::move(write), promise,
+         [=](message_row& stored, caf::typed_response_promise<message_row>& rp) {
+           auto& x = self->state;
+           auto data = message_event_json(stored, x.row, domain::unread_count(x.conv));
+           publish(self, make_event(self, "message.updated", data, by, stored.id));
+           rp.deliver(stored);
+         });
+  return promise;
+}
+
+} // namespace messenger::actors::conversation_impl

@@ -1,0 +1,174 @@
+#pragma once
+
+#include "persistence/queries/message_rows.hpp"
+#include "persistence/queries/row.hpp"
+
+/// What the entity actors load and write through the store (actors/pg_store.cpp): the
+/// conversation with what its rules need to know about its messages, its writes (message,
+/// row, labels, reporting events), the inbox with its members and waiting queue, an agent's
+/// accounts. Nullable ids and times read as 0 (times in microseconds), a missing priority
+/// as -1; the write statements map them back to NULL.
+namespace messenger::persistence::queries::entity_store {
+
+// -- conversation -----------------------------------------------------------------------
+
+/// A conversations row as its actor loads it, plus the derived facts.
+struct conversation_state {
+  int64_t id = 0;
+  int64_t display_id = 0;
+  int64_t account_id = 0;
+  int64_t inbox_id = 0;
+  int64_t contact_id = 0;
+  int64_t contact_inbox_id = 0;
+  uint8_t status = 0;
+  int32_t priority = -1;
+  int64_t assignee_id = 0;
+  int64_t assignee_agent_bot_id = 0;
+  int64_t team_id = 0;
+  int64_t created_at = 0;
+  int64_t last_activity_at = 0;
+  int64_t waiting_since = 0;
+  int64_t first_reply_created_at = 0;
+  int64_t snoozed_until = 0;
+  int64_t agent_last_seen_at = 0;
+  int64_t assignee_last_seen_at = 0;
+  int64_t contact_last_seen_at = 0;
+  std::string uuid;
+  std::string custom_attributes = "{}";
+  std::string additional_attributes = "{}";
+  std::vector<std::string> labels; ///< cached_label_list
+  bool contact_blocked = false;
+  bool inbox_auto_assignment = true;
+  int64_t human_outgoing_public_count = 0;
+  int64_t last_message_at = 0;
+  std::vector<int64_t> recent_incoming; ///< newest 10 incoming created_at, oldest first
+  std::vector<int64_t> last_minute;     ///< created_at of the messages of the last minute
+  int64_t last_resolved_end = 0;
+  int64_t last_non_human_activity = 0;
+};
+
+statement load_conversation(int64_t id);
+/// nullopt when there is no such conversation.
+std::optional<conversation_state> read_conversation(const result_set& rs);
+
+/// The columns a conversation actor writes with each commit.
+struct conversation_update {
+  int64_t id = 0;
+  uint8_t status = 0;
+  int32_t priority = -1;
+  int64_t assignee_id = 0;
+  int64_t assignee_agent_bot_id = 0;
+  int64_t team_id = 0;
+  int64_t last_activity_at = 0;
+  int64_t waiting_since = 0;
+  int64_t first_reply_created_at = 0;
+  int64_t snoozed_until = 0;
+  int64_t agent_last_seen_at = 0;
+  int64_t assignee_last_seen_at = 0;
+  int64_t contact_last_seen_at = 0;
+  std::vector<std::string> labels;
+  std::string custom_attributes = "{}";
+};
+
+statement update_conversation(const conversation_update& c);
+
+/// The taggings of conversation `id` made to match `labels` (acts-as-taggable-on's tags +
+/// taggings, context 'labels'): three statements, in order.
+std::vector<statement> sync_label_taggings(int64_t id, const std::vector<std::string>& labels);
+
+/// A conversation to insert (POST conversations through the inbox actor).
+struct new_conversation {
+  int64_t account_id = 0;
+  int64_t inbox_id = 0;
+  int64_t contact_id = 0;
+  int64_t contact_inbox_id = 0;
+  uint8_t status = 0;
+  int64_t assignee_id = 0;
+  int64_t team_id = 0;
+  int32_t priority = -1;
+  int64_t snoozed_until = 0;
+  std::string custom_attributes = "{}";
+  std::string additional_attributes = "{}";
+  int64_t created_at = 0;
+};
+
+statement create_conversation(const new_conversation& c);
+
+/// What the database assigned to an inserted conversation.
+struct created_conversation {
+  int64_t id = 0;
+  int64_t display_id = 0;
+  std::string uuid;
+};
+
+std::optional<created_conversation> read_created_conversation(const result_set& rs);
+
+/// Ids of the snoozed conversations with a snoozed_until, soonest first.
+statement snoozed_conversations();
+std::vector<int64_t> read_ids(const result_set& rs);
+
+// -- messages and reporting events of a conversation ------------------------------------
+
+/// Inserts `m` (its id, sender_json ignored); returns the new `id`.
+statement insert_message(const message_rows::message_record& m);
+/// The new message's id.
+int64_t read_inserted_id(const result_set& rs);
+
+/// Chatwoot's soft delete of message `message_id` of the conversation, returning the
+/// message columns (no row when the conversation has no such message).
+statement soft_delete_message(int64_t conversation_id, int64_t message_id);
+
+/// One reporting_events row.
+struct report {
+  std::string name;
+  double value = 0;
+  double value_in_business_hours = 0;
+  int64_t account_id = 0;
+  int64_t inbox_id = 0;
+  int64_t user_id = 0;
+  int64_t conversation_id = 0;
+  int64_t event_start_time = 0;
+  int64_t event_end_time = 0;
+};
+
+statement insert_report(const report& r);
+
+// -- inbox ------------------------------------------------------------------------------
+
+struct inbox_member {
+  int64_t user_id = 0;
+  std::string name;
+};
+
+struct inbox_state {
+  int64_t id = 0;
+  int64_t account_id = 0;
+  bool enable_auto_assignment = true;
+  std::vector<inbox_member> members; ///< in the order they were added
+  std::vector<int64_t> waiting;      ///< open, unassigned conversations, oldest first
+};
+
+statement load_inbox(int64_t id);
+std::optional<inbox_state> read_inbox(const result_set& rs);
+
+// -- operator (agent) -------------------------------------------------------------------
+
+struct operator_account {
+  int64_t account_id = 0;
+  uint8_t availability = 0;
+  bool auto_offline = true;
+  std::vector<int64_t> inboxes;
+};
+
+struct operator_state {
+  int64_t user_id = 0;
+  std::string name;
+  std::vector<operator_account> accounts;
+};
+
+statement load_operator(int64_t user_id);
+std::optional<operator_state> read_operator(const result_set& rs);
+
+statement save_availability(int64_t user_id, const operator_account& account);
+
+} // namespace messenger::persistence::queries::entity_store
