@@ -304,6 +304,12 @@ caf::result<message_row> delete_message(pointer self, int64_t message_id, const 
   auto promise = self->make_response_promise<message_row>();
   commit(self, std::move(write), promise,
          [=](message_row& stored, caf::typed_response_promise<message_row>& rp) {
+           // No such message in this conversation: nothing changed, nothing to publish, and
+           // the state is current (no reload, which would hold the actor's mailbox).
+           if (stored.id == 0) {
+             rp.deliver(gone());
+             return;
+           }
            auto& x = self->state;
            auto data = message_event_json(stored, x.row, domain::unread_count(x.conv));
            publish(self, make_event(self, "message.updated", data, by, stored.id));

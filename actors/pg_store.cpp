@@ -195,7 +195,8 @@ caf::result<T> commit(pointer self, write_command cmd, Answer answer) {
 }
 
 /// The stored message of a conversation_write: the inserted one with its id, or the one it
-/// soft-deleted (not_found when the conversation has no such message).
+/// soft-deleted (id 0 when the conversation has no such message: the write committed and
+/// matched nothing, which is an answer, not a failure of the write).
 caf::result<message_row> save(pointer self, const conversation_write& w) {
   bool has_message = w.has_message;
   bool deletes = w.delete_message_id != 0;
@@ -209,11 +210,7 @@ caf::result<message_row> save(pointer self, const conversation_write& w) {
       if (deletes) {
         const auto& rs = res.results.at(has_message ? 1 : 0);
         auto deleted = persistence::queries::message_rows::read_messages(rs);
-        if (deleted.empty()) {
-          promise.deliver(not_found());
-          return;
-        }
-        stored = to_message_row(deleted.front());
+        stored = deleted.empty() ? message_row{} : to_message_row(deleted.front());
       }
       promise.deliver(stored);
     });
