@@ -538,6 +538,18 @@ conversation_actor::behavior_type conversation(pointer self, conversation_row in
         return gone();
       return current_row(self);
     },
+    [=](inspect_atom) -> conversation_view {
+      // The ops console's view; does not count as use (an inspected entity still passivates).
+      auto& s = self->state;
+      conversation_view view;
+      view.row = current_row(self);
+      view.now = domain::to_micros(now_of(self));
+      view.flood_count = s.flood.count(now_of(self));
+      view.flood_limit = s.flood.limit();
+      if (s.conv.status == domain::conversation_status::snoozed && s.conv.snoozed_until)
+        view.snooze_due = domain::to_micros(*s.conv.snoozed_until); // arm_snooze's condition
+      return view;
+    },
     [=](delete_atom, int64_t message_id, performer& by) -> caf::result<message_row> {
       // Chatwoot's MessagesController#destroy: a soft delete (content replaced,
       // content_attributes.deleted set) that leaves the conversation's times alone, written

@@ -290,6 +290,10 @@ inbox_actor::behavior_type inbox(pointer self, inbox_row row, entity_context ctx
       for (const auto& q : s.queue)
         view.queue.push_back(q.first);
       view.eligible.assign(s.eligible.begin(), s.eligible.end());
+      view.rate_limit = s.limiter.limit();
+      view.rate_window_s = s.limiter.window().count();
+      view.now = domain::to_micros(now_of(self));
+      view.auto_assignment = s.row.enable_auto_assignment;
       return view;
     },
     [=](wake_atom, uint64_t generation) {

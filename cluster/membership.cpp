@@ -2,6 +2,7 @@
 
 #include "actors/errors.hpp"
 #include "common/log.hpp"
+#include "common/metrics.hpp"
 
 #include <caf/all.hpp>
 
@@ -118,6 +119,9 @@ membership_actor::behavior_type membership(pointer self, writer_actor writer,
               return;
             }
             s.status.lease_until = res.results.at(0).field(0, "lease_until").text;
+            static auto& renewals = metrics::counter_of("messenger_cluster_lease_renewals_total",
+                                                        "Leases in cluster_nodes renewed");
+            renewals.inc();
             schedule_heartbeat(self);
           },
           [=](caf::error& err) {
