@@ -546,6 +546,7 @@ conversation_actor::behavior_type conversation(pointer self, conversation_row in
       view.now = domain::to_micros(now_of(self));
       view.flood_count = s.flood.count(now_of(self));
       view.flood_limit = s.flood.limit();
+      view.mailbox = self->mailbox().size();
       if (s.conv.status == domain::conversation_status::snoozed && s.conv.snoozed_until)
         view.snooze_due = domain::to_micros(*s.conv.snoozed_until); // arm_snooze's condition
       return view;

@@ -294,6 +294,7 @@ inbox_actor::behavior_type inbox(pointer self, inbox_row row, entity_context ctx
       view.rate_window_s = s.limiter.window().count();
       view.now = domain::to_micros(now_of(self));
       view.auto_assignment = s.row.enable_auto_assignment;
+      view.mailbox = self->mailbox().size();
       return view;
     },
     [=](wake_atom, uint64_t generation) {

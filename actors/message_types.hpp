@@ -27,6 +27,7 @@ struct inbox_view {
   int64_t rate_window_s = 0;     ///< the sliding window's length
   int64_t now = 0;               ///< the actor's time of this view (microseconds)
   bool auto_assignment = false;
+  uint64_t mailbox = 0; ///< messages waiting in the actor's mailbox (approximate)
 };
 
 /// Live state of an operator (agent) actor.
@@ -40,6 +41,7 @@ struct operator_view {
   std::vector<int64_t> last_ping;      ///< microseconds, 0 = never (parallel)
   int64_t now = 0;                     ///< the actor's time of this view (microseconds)
   int64_t presence_duration_s = 0;
+  uint64_t mailbox = 0; ///< messages waiting in the actor's mailbox (approximate)
 };
 
 /// Live state of a conversation actor (ops console): the row it owns plus what only the
@@ -50,6 +52,7 @@ struct conversation_view {
   uint64_t flood_limit = 0;
   int64_t snooze_due = 0; ///< when the armed snooze timer fires (microseconds), 0 = none
   int64_t now = 0;        ///< the actor's time of this view (microseconds)
+  uint64_t mailbox = 0;   ///< messages waiting in the actor's mailbox (approximate)
 };
 
 /// Number of live entity actors per kind on this node.
@@ -138,20 +141,20 @@ template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, inbox_view& x) {
   return f(caf::meta::type_name("messenger::actors::inbox_view"), x.inbox_id, x.ring, x.rate_users,
            x.rate_counts, x.queue, x.eligible, x.rate_limit, x.rate_window_s, x.now,
-           x.auto_assignment);
+           x.auto_assignment, x.mailbox);
 }
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, operator_view& x) {
   return f(caf::meta::type_name("messenger::actors::operator_view"), x.user_id, x.accounts,
            x.statuses, x.connections, x.configured, x.auto_offline, x.last_ping, x.now,
-           x.presence_duration_s);
+           x.presence_duration_s, x.mailbox);
 }
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, conversation_view& x) {
   return f(caf::meta::type_name("messenger::actors::conversation_view"), x.row, x.flood_count,
-           x.flood_limit, x.snooze_due, x.now);
+           x.flood_limit, x.snooze_due, x.now, x.mailbox);
 }
 
 template <class Inspector>

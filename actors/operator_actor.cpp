@@ -112,6 +112,7 @@ operator_view view_of(pointer self) {
   }
   view.now = domain::to_micros(now);
   view.presence_duration_s = st.ctx.options.presence_duration.count();
+  view.mailbox = self->mailbox().size();
   return view;
 }
 

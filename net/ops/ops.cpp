@@ -115,6 +115,7 @@ json inbox_json(const ops_sources& src, const actors::inbox_view& v) {
           {"queue", v.queue},
           {"eligible", v.eligible},
           {"auto_assignment", v.auto_assignment},
+          {"mailbox", v.mailbox},
           {"now", iso(v.now)}};
 }
 
@@ -139,6 +140,7 @@ json conversation_json(const ops_sources& src, const actors::conversation_view& 
     {"snoozed_until", iso(r.snoozed_until)},
     {"timers", timers},
     {"flood", {{"count", v.flood_count}, {"limit", v.flood_limit}, {"window_s", 60}}},
+    {"mailbox", v.mailbox},
     {"now", iso(v.now)}};
 }
 
@@ -158,7 +160,8 @@ json operator_json(const ops_sources& src, const actors::operator_view& v) {
   }
   return {{"kind", "operator"},   {"id", v.user_id},
           {"node", src.node_id},  {"presence_duration_s", v.presence_duration_s},
-          {"accounts", accounts}, {"now", iso(v.now)}};
+          {"accounts", accounts}, {"mailbox", v.mailbox},
+          {"now", iso(v.now)}};
 }
 
 /// Resolves the entity through the registry (which loads it only if it exists: unknown ids

@@ -118,7 +118,7 @@ CAF_TEST(the inbox ring rotates and the limiter counts as conversations are assi
   CAF_CHECK(after["queue"].empty());
 }
 
-CAF_TEST(a conversation shows its times, snooze timer and flood window) {
+CAF_TEST(a conversation shows its times and snooze timer and flood window) {
   auto inbox = make_inbox("Support")["id"].get<int64_t>();
   auto contact = make_contact("Jane", "jane@example.com", inbox)["contact"]["id"].get<int64_t>();
   auto conv = make_conversation(inbox, contact);
@@ -130,13 +130,15 @@ CAF_TEST(a conversation shows its times, snooze timer and flood window) {
   CAF_CHECK(open["assignee_id"].is_null());
   CAF_CHECK(open["timers"].empty());
   CAF_CHECK_EQUAL(open["flood"]["count"], 0);
+  CAF_CHECK(!open["waiting_since"].is_null());
+  CAF_CHECK(open["first_reply_created_at"].is_null());
 
   auto conv_path = base + "/conversations/" + display;
   call("POST", conv_path + "/messages", {{"content", "help"}, {"message_type", "incoming"}}, admin);
   call("POST", conv_path + "/messages", {{"content", "sure"}}, admin);
   auto shown = ops(path);
   CAF_CHECK_EQUAL(shown["flood"]["count"], 2);
-  CAF_CHECK(!shown["waiting_since"].is_null());
+  CAF_CHECK(shown["waiting_since"].is_null()); // the agent's reply ended the wait
   CAF_CHECK(!shown["first_reply_created_at"].is_null());
   CAF_CHECK(!shown["last_activity_at"].is_null());
 
