@@ -287,6 +287,11 @@ inbox_view view_of(pointer self) {
   for (const auto& q : s.queue)
     view.queue.push_back(q.first);
   view.eligible.assign(s.eligible.begin(), s.eligible.end());
+  view.rate_limit = s.limiter.limit();
+  view.rate_window_s = s.limiter.window().count();
+  view.now = domain::to_micros(now_of(self));
+  view.auto_assignment = s.row.enable_auto_assignment;
+  view.mailbox = self->mailbox().size();
   return view;
 }
 

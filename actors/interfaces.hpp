@@ -67,7 +67,8 @@ using conversation_actor = caf::typed_actor<
   caf::replies_to<team_atom, int64_t, std::string, performer>::with<conversation_row>,
   caf::replies_to<delete_atom, int64_t, performer>::with<message_row>,
   caf::replies_to<get_atom>::with<conversation_row>, caf::reacts_to<wake_atom, uint64_t>,
-  caf::reacts_to<idle_atom, uint64_t>, caf::replies_to<retire_atom>::with<bool>>;
+  caf::reacts_to<idle_atom, uint64_t>, caf::replies_to<retire_atom>::with<bool>,
+  caf::replies_to<inspect_atom>::with<conversation_view>>;
 
 /// Owns an inbox's round-robin ring, assignment rate limiter and waiting queue.
 using inbox_actor = caf::typed_actor<

@@ -23,14 +23,36 @@ struct inbox_view {
   std::vector<uint32_t> rate_counts;
   std::vector<int64_t> queue;    ///< conversations waiting for an agent, oldest first
   std::vector<int64_t> eligible; ///< members eligible right now
+  uint32_t rate_limit = 0;       ///< assignments per agent per window
+  int64_t rate_window_s = 0;     ///< the sliding window's length
+  int64_t now = 0;               ///< the actor's time of this view (microseconds)
+  bool auto_assignment = false;
+  uint64_t mailbox = 0; ///< messages waiting in the actor's mailbox (approximate)
 };
 
 /// Live state of an operator (agent) actor.
 struct operator_view {
   int64_t user_id = 0;
   std::vector<int64_t> accounts;
-  std::vector<std::string> statuses; ///< availability_status per account (parallel)
-  std::vector<uint32_t> connections; ///< per account (parallel)
+  std::vector<std::string> statuses;   ///< availability_status per account (parallel)
+  std::vector<uint32_t> connections;   ///< per account (parallel)
+  std::vector<std::string> configured; ///< account_users.availability per account (parallel)
+  std::vector<uint8_t> auto_offline;   ///< per account (parallel)
+  std::vector<int64_t> last_ping;      ///< microseconds, 0 = never (parallel)
+  int64_t now = 0;                     ///< the actor's time of this view (microseconds)
+  int64_t presence_duration_s = 0;
+  uint64_t mailbox = 0; ///< messages waiting in the actor's mailbox (approximate)
+};
+
+/// Live state of a conversation actor (ops console): the row it owns plus what only the
+/// actor knows.
+struct conversation_view {
+  conversation_row row;
+  uint64_t flood_count = 0; ///< messages inside the current 60 s flood window
+  uint64_t flood_limit = 0;
+  int64_t snooze_due = 0; ///< when the armed snooze timer fires (microseconds), 0 = none
+  int64_t now = 0;        ///< the actor's time of this view (microseconds)
+  uint64_t mailbox = 0;   ///< messages waiting in the actor's mailbox (approximate)
 };
 
 /// Number of live entity actors per kind on this node.
@@ -118,13 +140,21 @@ namespace messenger::actors {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, inbox_view& x) {
   return f(caf::meta::type_name("messenger::actors::inbox_view"), x.inbox_id, x.ring, x.rate_users,
-           x.rate_counts, x.queue, x.eligible);
+           x.rate_counts, x.queue, x.eligible, x.rate_limit, x.rate_window_s, x.now,
+           x.auto_assignment, x.mailbox);
 }
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, operator_view& x) {
   return f(caf::meta::type_name("messenger::actors::operator_view"), x.user_id, x.accounts,
-           x.statuses, x.connections);
+           x.statuses, x.connections, x.configured, x.auto_offline, x.last_ping, x.now,
+           x.presence_duration_s, x.mailbox);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, conversation_view& x) {
+  return f(caf::meta::type_name("messenger::actors::conversation_view"), x.row, x.flood_count,
+           x.flood_limit, x.snooze_due, x.now, x.mailbox);
 }
 
 template <class Inspector>
@@ -235,6 +265,7 @@ CAF_BEGIN_TYPE_ID_BLOCK(messenger, caf::first_custom_type_id)
   CAF_ADD_ATOM(messenger, messenger::actors, retire_atom, "retire")
   CAF_ADD_ATOM(messenger, messenger::actors, release_atom, "release")
   CAF_ADD_ATOM(messenger, messenger::actors, delete_atom, "delete")
+  CAF_ADD_TYPE_ID(messenger, (messenger::actors::conversation_view))
 
 CAF_END_TYPE_ID_BLOCK(messenger)
 

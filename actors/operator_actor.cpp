@@ -105,7 +105,14 @@ operator_view view_of(pointer self) {
     view.accounts.push_back(account);
     view.statuses.emplace_back(domain::to_string(acc.presence.status(now, fresh_for(self))));
     view.connections.push_back(acc.presence.connections);
+    view.configured.emplace_back(domain::to_string(acc.presence.configured));
+    view.auto_offline.push_back(acc.presence.auto_offline ? 1 : 0);
+    view.last_ping.push_back(acc.presence.last_ping ? domain::to_micros(*acc.presence.last_ping)
+                                                    : 0);
   }
+  view.now = domain::to_micros(now);
+  view.presence_duration_s = st.ctx.options.presence_duration.count();
+  view.mailbox = self->mailbox().size();
   return view;
 }
 

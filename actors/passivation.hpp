@@ -1,6 +1,7 @@
 #pragma once
 
 #include "actors/entity_context.hpp"
+#include "actors/entity_metrics.hpp"
 
 #include <caf/all.hpp>
 
@@ -26,10 +27,12 @@ void try_passivate(Self self, const registry_actor& registry, entity_kind kind, 
               self->address())
     .then(
       [=](bool forgotten) {
-        if (forgotten)
+        if (forgotten) {
+          entity_passivations(kind).inc();
           self->quit();
-        else
+        } else {
           rearm();
+        }
       },
       [=](caf::error&) { rearm(); });
 }

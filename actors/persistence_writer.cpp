@@ -1,6 +1,7 @@
 #include "actors/errors.hpp"
 #include "actors/persistence.hpp"
 #include "common/log.hpp"
+#include "common/metrics.hpp"
 #include "persistence/connection.hpp"
 
 #include <caf/all.hpp>
@@ -62,9 +63,29 @@ committer_actor::behavior_type committer(committer_actor::stateful_pointer<commi
       out.results.resize(commands.size());
       out.codes.assign(commands.size(), static_cast<uint8_t>(errc::database_unavailable));
       out.details.assign(commands.size(), "no database connection");
+      static auto& sizes = metrics::histogram_of("messenger_persistence_batch_size",
+                                                 "Commands per group-commit batch",
+                                                 {1, 2, 4, 8, 16, 32, 64, 128, 256, 512}, 1);
+      static auto& latency = metrics::histogram_of("messenger_persistence_commit_duration_seconds",
+                                                   "Time to execute and commit one batch",
+                                                   metrics::latency_bounds(), 1e6);
+      static auto& committed = metrics::counter_of("messenger_persistence_commands_committed_total",
+                                                   "Write commands committed");
+      static auto& failed = metrics::counter_of("messenger_persistence_commands_failed_total",
+                                                "Write commands that failed (rolled back, "
+                                                "database unavailable, commit unknown)");
+      sizes.observe(commands.size());
+      auto count_outcome = [&] {
+        for (auto code : out.codes)
+          (code == 0 ? committed : failed).inc();
+      };
       if (st.ensure_connected()) {
         auto before = st.conn->stats();
+        auto started = std::chrono::steady_clock::now();
         auto results = st.conn->execute_batch(commands);
+        latency.observe(static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
+                                                std::chrono::steady_clock::now() - started)
+                                                .count()));
         auto after = st.conn->stats();
         out.transactions_committed = after.transactions_committed - before.transactions_committed;
         out.transactions_rolled_back
@@ -93,6 +114,7 @@ committer_actor::behavior_type committer(committer_actor::stateful_pointer<commi
           st.next_attempt = steady::time_point{};
         }
       }
+      count_outcome();
       out.connected = st.conn && st.conn->is_open();
       out.backend_pid = out.connected ? st.conn->backend_pid() : 0;
       return out;

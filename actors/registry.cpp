@@ -1,6 +1,7 @@
 #include "actors/registry.hpp"
 
 #include "actors/conversation_actor.hpp"
+#include "actors/entity_metrics.hpp"
 #include "actors/errors.hpp"
 #include "actors/inbox_actor.hpp"
 #include "actors/operator_actor.hpp"
@@ -144,6 +145,7 @@ caf::result<Handle> resolve(pointer self, entity_table<Handle> registry_state::*
           return;
         }
         auto hdl = spawn_fn(self, std::move(row), st.ctx);
+        entity_spawns(entity).inc();
         self->monitor(hdl);
         (st.*table).live[id] = hdl;
         (st.*table).keys[id] = keys;

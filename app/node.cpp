@@ -18,6 +18,7 @@
 #include "net/api/public_api.hpp"
 #include "net/health.hpp"
 #include "net/http_server.hpp"
+#include "net/ops/ops.hpp"
 #include "net/realtime.hpp"
 #include "net/webhooks.hpp"
 
@@ -59,6 +60,7 @@ struct node::impl {
   actors::listener_actor activity;
   actors::listener_actor webhooks;
   actors::listener_actor cable;
+  actors::listener_actor event_metrics;
   std::shared_ptr<net::cable_hub> cable_hub;
   /// Found true by /readyz (a node may start on a database with pending migrations).
   std::shared_ptr<std::atomic<bool>> migrations_applied
@@ -116,6 +118,8 @@ expected<uint16_t> node::start() {
   wopts.queue_limit = st.cfg.webhook_queue_limit;
   st.webhooks = net::spawn_webhooks(*st.sys, st.reader, wopts);
   caf::anon_send(st.dispatcher, actors::subscribe_atom_v, st.webhooks);
+  st.event_metrics = net::ops::spawn_event_metrics(*st.sys);
+  caf::anon_send(st.dispatcher, actors::subscribe_atom_v, st.event_metrics);
 
   net::api::context api{
     st.sys.get(),
@@ -164,6 +168,9 @@ expected<uint16_t> node::start() {
   net::api::add_contact_routes(st.routes, api);
   net::api::add_account_routes(st.routes, api);
   net::api::add_public_routes(st.routes, api);
+  net::ops::add_ops_routes(st.routes, {st.sys.get(), st.reader, st.writer, st.registry,
+                                       st.membership, st.cfg.platform_token, st.cfg.node_id,
+                                       mopts.http_addr, mopts.cluster_addr});
   st.server->run(); // every route is registered: start serving
 
   caf::scoped_actor self{*st.sys};
@@ -198,6 +205,7 @@ void node::shutdown() {
     self->send_exit(st.activity, caf::exit_reason::user_shutdown);
     self->send_exit(st.webhooks, caf::exit_reason::user_shutdown);
     self->send_exit(st.cable, caf::exit_reason::user_shutdown);
+    self->send_exit(st.event_metrics, caf::exit_reason::user_shutdown);
     self->send_exit(st.dispatcher, caf::exit_reason::user_shutdown);
     self->request(st.writer, std::chrono::seconds{15}, actors::drain_atom_v)
       .receive(

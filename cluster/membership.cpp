@@ -2,6 +2,7 @@
 
 #include "actors/errors.hpp"
 #include "common/log.hpp"
+#include "common/metrics.hpp"
 #include "persistence/queries/cluster.hpp"
 
 #include <caf/all.hpp>
@@ -88,6 +89,9 @@ void renewed(pointer self, uint64_t generation, const persistence::write_result&
     return;
   }
   s.status.lease_until = *lease_until;
+  static auto& renewals = metrics::counter_of("messenger_cluster_lease_renewals_total",
+                                              "Leases in cluster_nodes renewed");
+  renewals.inc();
   schedule_heartbeat(self);
 }
 

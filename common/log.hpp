@@ -18,6 +18,25 @@ bool enabled(level lvl);
 /// Writes one line `ts level event key=value ...` to stderr, atomically.
 void write(level lvl, std::string_view event, std::string_view fields);
 
+/// The request being handled on this thread (empty: none). `write` appends
+/// `request_id=...` to every line while it is set, so the error logs of a request carry it.
+const std::string& current_request_id();
+
+/// Sets the current request id of this thread for its lifetime (restores the previous one).
+class scoped_request_id {
+public:
+  explicit scoped_request_id(std::string id);
+  ~scoped_request_id();
+  scoped_request_id(const scoped_request_id&) = delete;
+  scoped_request_id& operator=(const scoped_request_id&) = delete;
+
+private:
+  std::string previous_;
+};
+
+/// A fresh request id: 16 lower-case hex digits.
+std::string new_request_id();
+
 /// Builds the key=value part of a log line.
 class fields {
 public:

@@ -24,6 +24,8 @@ public:
   std::map<int64_t, uint32_t> counts(timestamp now);
   /// When the oldest assignment of `agent_id` leaves the window (nullopt: not limited).
   opt_time next_free(int64_t agent_id, timestamp now);
+  uint32_t limit() const { return limit_; }
+  std::chrono::seconds window() const { return window_; }
 
 private:
   void expire(int64_t agent_id, timestamp now);

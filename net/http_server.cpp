@@ -1,6 +1,7 @@
 #include "net/http_server.hpp"
 
 #include "common/log.hpp"
+#include "common/metrics.hpp"
 
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
@@ -11,6 +12,7 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket.hpp>
 
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <deque>
@@ -47,6 +49,58 @@ http_request to_request(const http::request<http::string_body>& msg, const std::
 
 namespace websocket = beast::websocket;
 
+/// Realtime counters (GET /metrics), per transport ("cable" or "sse").
+struct realtime_metrics {
+  metrics::gauge& open;
+  metrics::counter& opened;
+  metrics::counter& frames;
+  metrics::counter& slow;
+
+  static realtime_metrics& of(bool cable) {
+    auto make = [](const char* transport) {
+      auto l = metrics::label("transport", transport);
+      return realtime_metrics{
+        metrics::gauge_of("messenger_realtime_connections", "Open /cable and SSE connections", l),
+        metrics::counter_of("messenger_realtime_connections_opened_total",
+                            "/cable and SSE connections accepted", l),
+        metrics::counter_of("messenger_realtime_frames_sent_total",
+                            "Frames written to /cable and SSE clients", l),
+        metrics::counter_of("messenger_realtime_slow_consumers_reset_total",
+                            "Clients reset because their queue passed the limit", l)};
+    };
+    static realtime_metrics cable_metrics = make("cable");
+    static realtime_metrics sse_metrics = make("sse");
+    return cable ? cable_metrics : sse_metrics;
+  }
+};
+
+/// X-Request-Id of the client when it is short and printable, else a fresh one.
+std::string request_id_of(const http_request& req) {
+  auto given = req.header("x-request-id");
+  if (!given.empty() && given.size() <= 128 && std::all_of(given.begin(), given.end(), [](char c) {
+        return c > 0x20 && c < 0x7f && c != '"' && c != '\\';
+      }))
+    return given;
+  return log::new_request_id();
+}
+
+/// Counts an answered request (route template, status) and its latency.
+void observe_request(const std::string& route, const std::string& method, unsigned status,
+                     std::chrono::steady_clock::time_point started) {
+  auto elapsed = std::chrono::duration_cast<std::chrono::microseconds>(
+    std::chrono::steady_clock::now() - started);
+  auto route_label = metrics::label("route", route.empty() ? "unmatched" : route);
+  auto method_label = metrics::label("method", method);
+  metrics::counter_of("messenger_http_requests_total", "HTTP requests answered",
+                      method_label + "," + route_label + ","
+                        + metrics::label("status", std::to_string(status)))
+    .inc();
+  metrics::histogram_of("messenger_http_request_duration_seconds",
+                        "Time from a request read to its answer handed to the connection",
+                        metrics::latency_bounds(), 1e6, method_label + "," + route_label)
+    .observe(static_cast<uint64_t>(elapsed.count()));
+}
+
 /// A /cable WebSocket: ActionCable's subprotocol negotiated, frames handed to the cable
 /// handler, outgoing frames queued (bounded) and written one at a time, pings every 3 s.
 class ws_session : public cable_connection, public std::enable_shared_from_this<ws_session> {
@@ -76,6 +130,8 @@ public:
       if (ec)
         return;
       self->opened_ = true;
+      realtime_metrics::of(true).open.add(1);
+      realtime_metrics::of(true).opened.inc();
       if (self->opts_.cable && self->opts_.cable->opened)
         self->opts_.cable->opened(self);
       self->arm_ping();
@@ -92,6 +148,7 @@ public:
         return;
       if (self->queue_.size() >= self->opts_.cable_queue_limit) {
         log::warn("cable_queue_overflow", log::fields{}("queued", self->queue_.size()));
+        realtime_metrics::of(true).slow.inc();
         return self->abort_now();
       }
       self->queue_.push_back({std::move(head), std::move(body)});
@@ -125,6 +182,7 @@ private:
     ws_.async_write(parts, [self = shared_from_this()](beast::error_code ec, size_t) {
       if (ec)
         return self->finish();
+      realtime_metrics::of(true).frames.inc();
       self->queue_.pop_front();
       if (!self->queue_.empty())
         self->write_next();
@@ -176,6 +234,8 @@ private:
     finished_ = true;
     closing_ = true;
     ping_.cancel();
+    if (opened_)
+      realtime_metrics::of(true).open.add(-1);
     if (opened_ && opts_.cable && opts_.cable->closed)
       opts_.cable->closed(this);
   }
@@ -237,6 +297,8 @@ public:
       if (self->started_ || self->closing_)
         return;
       self->started_ = true;
+      realtime_metrics::of(false).open.add(1);
+      realtime_metrics::of(false).opened.inc();
       self->enqueue("HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nCache-Control: "
                     "no-cache\r\nConnection: keep-alive\r\nX-Accel-Buffering: no\r\n\r\n"
                     + first);
@@ -250,6 +312,7 @@ public:
         return;
       if (self->queue_.size() >= self->opts_.cable_queue_limit) {
         log::warn("sse_queue_overflow", log::fields{}("queued", self->queue_.size()));
+        realtime_metrics::of(false).slow.inc();
         beast::error_code ignored; // reset: a client that does not read gets no FIN wait
         self->stream_.socket().set_option(asio::socket_base::linger(true, 0), ignored);
         return self->finish();
@@ -274,6 +337,8 @@ private:
                       [self = shared_from_this()](beast::error_code ec, size_t) {
                         if (ec)
                           return self->finish();
+                        if (self->started_)
+                          realtime_metrics::of(false).frames.inc();
                         self->queue_.pop_front();
                         if (!self->queue_.empty())
                           return self->write_next();
@@ -307,6 +372,8 @@ private:
       return;
     closing_ = true;
     heartbeat_.cancel();
+    if (started_)
+      realtime_metrics::of(false).open.add(-1);
     beast::error_code ignored;
     stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
     stream_.socket().close(ignored);
@@ -418,16 +485,29 @@ private:
     if (!ignored)
       ip = endpoint.address().to_string();
     auto req = to_request(msg, ip);
+    req.request_id = request_id_of(req);
     auto self = shared_from_this();
     ++busy_;
     answering_ = true;
-    auto respond = [self](http_response res) {
+    auto respond = [self, route = routes_.pattern_of(req), method = req.method, id = req.request_id,
+                    started = std::chrono::steady_clock::now()](http_response res) {
+      observe_request(route, method, res.status, started);
+      if (log::enabled(log::level::debug))
+        log::debug("http_request",
+                   log::fields{}("request_id", id)("method", method)(
+                     "route", route.empty() ? "unmatched" : route)("status", res.status));
+      if (res.status >= 500)
+        log::error("request_failed", log::fields{}("request_id", id)("method", method)(
+                                       "route", route.empty() ? "unmatched" : route)(
+                                       "status", res.status)("error", res.body.substr(0, 200)));
+      res.headers.emplace_back("X-Request-Id", id);
       asio::post(self->stream_.get_executor(), [self, res = std::move(res)]() mutable {
         self->write(std::move(res), self->version_);
       });
     };
     if (auto refused = limits_.check(req))
       return respond(std::move(*refused));
+    log::scoped_request_id scoped{req.request_id};
     try {
       routes_.dispatch(req, respond);
     } catch (const std::exception& e) {

@@ -18,6 +18,11 @@ struct http_request {
   std::map<std::string, std::string> params;  ///< path parameters from the router
   std::string body;
   std::string remote_ip;
+  /// The pattern of the route that matched (set by the router; metrics label), e.g.
+  /// "/api/v1/accounts/:account_id/conversations".
+  std::string route;
+  /// X-Request-Id: taken from the request or generated at the edge; echoed in the response.
+  std::string request_id;
 
   /// Header value by lower-case name, empty when absent.
   std::string header(const std::string& lower_name) const;

@@ -19,7 +19,7 @@ std::vector<std::string> router::split(const std::string& path) {
 }
 
 void router::add(std::string method, const std::string& pattern, handler fn) {
-  routes_.push_back({std::move(method), split(pattern), std::move(fn)});
+  routes_.push_back({std::move(method), pattern, split(pattern), std::move(fn)});
 }
 
 bool router::match(const route& r, const std::vector<std::string>& segments, http_request& req) {
@@ -38,6 +38,15 @@ bool router::match(const route& r, const std::vector<std::string>& segments, htt
   return true;
 }
 
+std::string router::pattern_of(const http_request& req) const {
+  auto segments = split(req.path);
+  http_request probe;
+  for (const auto& r : routes_)
+    if (r.method == req.method && match(r, segments, probe))
+      return r.pattern;
+  return {};
+}
+
 void router::dispatch(http_request& req, const responder& respond) const {
   auto segments = split(req.path);
   bool path_known = false;
@@ -48,6 +57,7 @@ void router::dispatch(http_request& req, const responder& respond) const {
       continue;
     }
     if (match(r, segments, req)) {
+      req.route = r.pattern;
       try {
         r.fn(req, respond);
       } catch (const nlohmann::json::exception& e) {

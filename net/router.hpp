@@ -14,12 +14,16 @@ class router {
 public:
   void add(std::string method, const std::string& pattern, handler fn);
 
+  /// The pattern of the route `req` would be dispatched to (empty: none), for metrics.
+  std::string pattern_of(const http_request& req) const;
+
   /// Finds the handler and calls it; responds itself on 404/405.
   void dispatch(http_request& req, const responder& respond) const;
 
 private:
   struct route {
     std::string method;
+    std::string pattern;
     std::vector<std::string> segments;
     handler fn;
   };

@@ -1,6 +1,7 @@
 #include "net/webhooks.hpp"
 
 #include "common/log.hpp"
+#include "common/metrics.hpp"
 #include "domain/backoff.hpp"
 #include "domain/types.hpp"
 #include "net/api/context.hpp"
@@ -140,6 +141,19 @@ struct webhook_state {
 
 using pointer = caf::stateful_actor<webhook_state>*;
 
+/// messenger_webhook_deliveries_total{outcome}: delivered (a non-retried answer), failed
+/// (given up after the last attempt, or the sender failed), dropped (queue full).
+metrics::counter& deliveries(const char* outcome) {
+  return metrics::counter_of("messenger_webhook_deliveries_total", "Webhook deliveries by outcome",
+                             metrics::label("outcome", outcome));
+}
+
+metrics::counter& retries() {
+  static auto& c = metrics::counter_of("messenger_webhook_retries_total",
+                                       "Webhook attempts scheduled again after a failure");
+  return c;
+}
+
 /// Sends one delivery to its sender (by URL, so one slow endpoint delays only its own
 /// share); failures (unreachable, 429, 5xx) are retried with exponential backoff.
 void attempt(pointer self, std::string url, std::string body, std::string secret,
@@ -153,19 +167,24 @@ void attempt(pointer self, std::string url, std::string body, std::string secret
         bool retry = status == 0 || status == 429 || status >= 500;
         if (!retry || tries + 1 >= s.opts.max_attempts) {
           --s.queued;
-          if (retry)
+          if (retry) {
             log::warn("webhook_given_up",
                       log::fields{}("url", url)("delivery", delivery)("status", status));
-          else
+            deliveries("failed").inc();
+          } else {
             ++s.delivered;
+            deliveries("delivered").inc();
+          }
           return;
         }
+        retries().inc();
         domain::backoff policy{s.opts.retry_base, s.opts.retry_cap};
         self->delayed_send(self, policy.delay(tries), actors::wake_atom_v, url, body, secret,
                            delivery, tries + 1);
       },
       [=](caf::error& err) {
         --self->state.queued;
+        deliveries("failed").inc();
         log::warn("webhook_sender_failed",
                   log::fields{}("delivery", delivery)("error", self->system().render(err)));
       });
@@ -190,6 +209,7 @@ void fan_out(pointer self, const actors::domain_event& ev, const std::string& na
       return;
     if (st.queued >= st.opts.queue_limit) {
       ++st.dropped;
+      deliveries("dropped").inc();
       log::warn("webhook_queue_full", log::fields{}("url", t.url)("event", name));
       continue;
     }

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The shared build step: install what is missing, build the release preset. Leaves
-# build/bin/messengerd (and build/bin/messenger-ctl once it exists).
+# build/bin/messengerd and build/bin/messenger-ctl.
 #   scripts/build.sh [PRESET]   (default: release)
 set -euo pipefail
 cd "$(dirname "$0")/.."
