@@ -164,6 +164,7 @@ expected<uint16_t> node::start() {
   net::api::add_profile_routes(st.routes, api);
   net::api::add_conversation_list_routes(st.routes, api);
   net::api::add_conversation_routes(st.routes, api);
+  net::api::add_message_routes(st.routes, api);
   net::api::add_inbox_routes(st.routes, api);
   net::api::add_contact_routes(st.routes, api);
   net::api::add_account_routes(st.routes, api);
