@@ -212,9 +212,7 @@ void delete_contact(const context& ctx, http_request& req, responder respond) {
 void contact_conversations(const context& ctx, http_request& req, responder respond) {
   with_contact(ctx, req, respond, [ctx, respond](caller who, int64_t id) {
     query(
-      ctx,
-      q::conversations(who.account_id, id, who.administrator, who.user_id,
-                       conversation_list_columns),
+      ctx, q::conversations(who.account_id, id, who.administrator, who.user_id),
       [](result_set& rs) {
         json payload = json::array();
         for (size_t i = 0; i < rs.rows.size(); ++i)

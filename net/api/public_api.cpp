@@ -91,7 +91,7 @@ void with_conversation(const context& ctx, const http_request& req, const respon
     q::conversation_request find{pc.inbox.account_id, *display, pc.contact_inbox_id,
                                  pc.hmac_verified, pc.contact_id};
     query(
-      ctx, q::conversation(find, conversation_list_columns),
+      ctx, q::conversation(find),
       [next, pc](result_set& rs) {
         if (rs.rows.empty())
           return not_found();
@@ -117,8 +117,6 @@ json public_message(json m) {
   return out;
 }
 
-constexpr const char* public_messages_columns = MESSENGER_MESSAGE_COLUMNS;
-
 /// The public conversation JSON: {id, uuid, inbox_id, contact_last_seen_at, status,
 /// agent_last_seen_at, messages (public, non-activity), contact}.
 json public_conversation(const actors::conversation_row& row, const result_set& rs) {
@@ -142,7 +140,7 @@ json public_conversation(const actors::conversation_row& row, const result_set& 
 void respond_public_conversation(const context& ctx, const actors::conversation_row& row,
                                  responder respond) {
   query(
-    ctx, q::conversation_messages(row.id, row.contact_id, public_messages_columns),
+    ctx, q::conversation_messages(row.id, row.contact_id),
     [row](result_set& rs) { return http_response::json(200, public_conversation(row, rs).dump()); },
     std::move(respond));
 }
@@ -388,7 +386,7 @@ void list_public_messages(const context& ctx, http_request& req, responder respo
   with_conversation(ctx, req, respond,
                     [ctx, respond, before](public_contact, actors::conversation_row row) {
                       query(
-                        ctx, q::messages(row.id, before, public_messages_columns),
+                        ctx, q::messages(row.id, before),
                         [row](result_set& rs) {
                           json list = json::array();
                           for (size_t i = 0; i < rs.rows.size(); ++i)

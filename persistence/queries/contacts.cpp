@@ -1,5 +1,7 @@
 #include "persistence/queries/contacts.hpp"
 
+#include "persistence/queries/conversations.hpp"
+
 namespace messenger::persistence::queries::contacts {
 
 namespace {
@@ -196,10 +198,10 @@ bool read_destroyed(const write_result& res) {
   return res.results.size() == 5 && !res.results[4].rows.empty();
 }
 
-statement conversations(int64_t account_id, int64_t contact_id, bool administrator, int64_t user_id,
-                        std::string_view columns) {
+statement conversations(int64_t account_id, int64_t contact_id, bool administrator,
+                        int64_t user_id) {
   std::string sql = "SELECT ";
-  sql += columns;
+  sql += conversations::list_columns;
   sql += " FROM conversations c WHERE c.account_id = $1 AND c.contact_id = $2 AND ($3 OR "
          "c.inbox_id IN (SELECT inbox_id FROM inbox_members WHERE user_id = $4)) ORDER BY "
          "c.last_activity_at DESC, c.id DESC LIMIT 20";

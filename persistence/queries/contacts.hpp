@@ -90,10 +90,10 @@ write_command destroy(int64_t account_id, int64_t contact_id);
 /// Whether the contact existed (and is gone).
 bool read_destroyed(const write_result& res);
 
-/// The contact's conversations the user may see (latest 20), selecting `columns` (the
-/// conversation list columns of a conversation aliased `c`).
-statement conversations(int64_t account_id, int64_t contact_id, bool administrator, int64_t user_id,
-                        std::string_view columns);
+/// The contact's conversations the user may see (latest 20), selecting the
+/// conversation list columns (conversations::list_columns).
+statement conversations(int64_t account_id, int64_t contact_id, bool administrator,
+                        int64_t user_id);
 
 /// The inboxes the user may see, with the contact's source id in each.
 statement contactable_inboxes(int64_t account_id, int64_t contact_id, bool administrator,

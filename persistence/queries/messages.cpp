@@ -1,15 +1,11 @@
 #include "persistence/queries/messages.hpp"
 
+#include "persistence/queries/message_rows.hpp"
+
 namespace messenger::persistence::queries::messages {
 
-#define MESSAGE_COLUMNS                                                                            \
-  "m.id, m.content, m.account_id, m.inbox_id, m.message_type, m.content_type, "                    \
-  "coalesce(m.content_attributes, '{}')::text AS content_attributes, "                             \
-  "coalesce(m.additional_attributes, '{}')::text AS additional_attributes, m.private, "            \
-  "coalesce(m.status, 0) AS status, coalesce(m.source_id, '') AS source_id, "                      \
-  "coalesce(m.echo_id, '') AS echo_id, coalesce(m.sender_type, '') AS sender_type, "               \
-  "coalesce(m.sender_id, 0) AS sender_id, messenger_us(m.created_at) AS created_at, "              \
-  "messenger_sender_json(m.sender_type, m.sender_id)::text AS sender_json"
+// The one message column list (message_rows.hpp), shared with the actors' store.
+#define MESSAGE_COLUMNS MESSENGER_MESSAGE_COLUMNS
 
 const char* const columns = MESSAGE_COLUMNS;
 

@@ -1,5 +1,8 @@
 #include "persistence/queries/public_api.hpp"
 
+#include "persistence/queries/conversations.hpp"
+#include "persistence/queries/message_rows.hpp"
+
 namespace messenger::persistence::queries::public_api {
 
 namespace {
@@ -60,19 +63,18 @@ std::optional<contact_inbox_row> read_contact_inbox(const result_set& rs) {
   });
 }
 
-statement conversation(const conversation_request& req, std::string_view columns) {
+statement conversation(const conversation_request& req) {
   std::string sql = "SELECT ";
-  sql += columns;
+  sql += conversations::list_columns;
   sql += " FROM conversations c WHERE c.account_id = $1 AND c.display_id = $2 AND "
          "(c.contact_inbox_id = $3 OR ($4 AND c.contact_id = $5))";
   return statement_of(std::move(sql), req.account_id, req.display_id, req.contact_inbox_id,
                       req.hmac_verified, req.contact_id);
 }
 
-statement conversation_messages(int64_t conversation_id, int64_t contact_id,
-                                std::string_view message_columns) {
+statement conversation_messages(int64_t conversation_id, int64_t contact_id) {
   std::string sql = "SELECT ";
-  sql += message_columns;
+  sql += queries::message_rows::columns;
   sql += ", (SELECT to_jsonb(ct) FROM contacts ct WHERE ct.id = $2)::text AS contact FROM (SELECT "
          "1) one LEFT JOIN messages m ON m.conversation_id = $1 "
          "AND NOT m.private AND m.message_type <> 2 ORDER BY m.id";
@@ -94,10 +96,9 @@ std::optional<json_doc> read_conversation_contact(const result_set& rs) {
   return json_doc{**contact};
 }
 
-statement messages(int64_t conversation_id, std::optional<int64_t> before,
-                   std::string_view message_columns) {
+statement messages(int64_t conversation_id, std::optional<int64_t> before) {
   std::string sql = "SELECT * FROM (SELECT ";
-  sql += message_columns;
+  sql += queries::message_rows::columns;
   sql += " FROM messages m WHERE m.conversation_id = $1 AND NOT m.private "
          "AND m.message_type <> 2 AND ($2::bigint IS NULL OR m.id < $2) "
          "ORDER BY m.id DESC LIMIT 20) x ORDER BY id";

@@ -39,8 +39,8 @@ struct contact_inbox_row {
 std::optional<contact_inbox_row> read_contact_inbox(const result_set& rs);
 
 /// A conversation by display id, within the contact inbox, or within all of the contact's
-/// conversations when `hmac_verified`; selecting `columns` (the conversation list columns of
-/// a conversation aliased `c`).
+/// conversations when `hmac_verified`; selecting the conversation list columns
+/// (conversations::list_columns) of a conversation aliased `c`).
 struct conversation_request {
   int64_t account_id = 0;
   int64_t display_id = 0;
@@ -48,14 +48,12 @@ struct conversation_request {
   bool hmac_verified = false;
   int64_t contact_id = 0;
 };
-statement conversation(const conversation_request& req, std::string_view columns);
+statement conversation(const conversation_request& req);
 
-/// The conversation's public messages (not private, not activities) by id, selecting
-/// `message_columns` (the message columns of a message aliased `m`), with the contact's row
-/// as JSON in column `contact` of every row; one row with null message columns when there
-/// are no messages.
-statement conversation_messages(int64_t conversation_id, int64_t contact_id,
-                                std::string_view message_columns);
+/// The conversation's public messages (not private, not activities) by id, selecting the
+/// message columns (message_rows::columns), with the contact's row as JSON in column
+/// `contact` of every row; one row with null message columns when there are no messages.
+statement conversation_messages(int64_t conversation_id, int64_t contact_id);
 
 /// The rows of conversation_messages that hold a message, in order.
 std::vector<size_t> message_rows(const result_set& rs);
@@ -63,9 +61,8 @@ std::vector<size_t> message_rows(const result_set& rs);
 std::optional<json_doc> read_conversation_contact(const result_set& rs);
 
 /// The latest 20 public messages before message `before` (all when nullopt), oldest first,
-/// selecting `message_columns`.
-statement messages(int64_t conversation_id, std::optional<int64_t> before,
-                   std::string_view message_columns);
+/// selecting the message columns (message_rows::columns).
+statement messages(int64_t conversation_id, std::optional<int64_t> before);
 
 /// The contact as the Client API shows it: {source_id, pubsub_token, id, name, email,
 /// phone_number}, and its push data.

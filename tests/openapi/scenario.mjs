@@ -378,6 +378,12 @@ await proxy.stop();
 const notThroughProxy = new Map([
   ["GET /cable", "WebSocket upgrade: tests/sdk/cable.mjs (sdk.actioncable)"],
   ["GET /api/v1/accounts/{account_id}/events", "Server-Sent Events stream: net.sse suites"],
+  // messenger's own ops endpoints: not Chatwoot's API, not in its OpenAPI document.
+  ["GET /ops", "ops console page: ops.console (browser)"],
+  ["GET /ops/api/actors", "ops API: net.ops, ops.ctl"],
+  ["GET /ops/api/actors/{kind}/{id}", "ops API: net.ops, ops.ctl"],
+  ["GET /ops/api/cluster", "ops API: net.ops, ops.ctl"],
+  ["GET /metrics", "Prometheus exposition: net.ops"],
 ]);
 {
   const doc = readFileSync(join(root, "docs", "api-compat.md"), "utf8");
