@@ -1,9 +1,13 @@
 #include "net/api/contacts.hpp"
 
+#include "actors/errors.hpp"
+#include "net/actor_bridge.hpp"
 #include "net/api/auth.hpp"
 #include "net/api/contacts_common.hpp"
 #include "net/api/render.hpp"
 #include "persistence/queries/contacts.hpp"
+
+#include <caf/all.hpp>
 
 #include <nlohmann/json.hpp>
 
@@ -47,6 +51,90 @@ json parsed_all(const std::vector<persistence::queries::json_doc>& docs) {
   for (const auto& doc : docs)
     out.push_back(parsed(doc));
   return out;
+}
+
+/// A contact attribute that failed validation: the full message and the attribute it names
+/// (empty when the problem is not a model validation, e.g. a non-object attribute hash).
+struct contact_problem {
+  std::string message;
+  std::string attribute;
+};
+
+/// Reads and validates the contact attributes of a body (contact_fields_of's rules).
+std::optional<contact_fields> parse_contact_fields(const json& body, contact_problem& problem) {
+  contact_fields f;
+  f.name = string_field(body, "name");
+  f.email = string_field(body, "email");
+  f.phone = string_field(body, "phone_number");
+  f.identifier = string_field(body, "identifier");
+  if (f.email && (f.email->find('@') == std::string::npos || f.email->size() > 255)) {
+    problem = {"Email Invalid email", "email"};
+    return std::nullopt;
+  }
+  if (f.phone
+      && (f.phone->size() < 3 || f.phone->size() > 16 || (*f.phone)[0] != '+'
+          || f.phone->find_first_not_of("0123456789", 1) != std::string::npos)) {
+    problem = {"Phone number should be in e164 format", "phone_number"};
+    return std::nullopt;
+  }
+  if (f.name && f.name->size() > 255) {
+    problem = {"Name is too long (maximum is 255 characters)", "name"};
+    return std::nullopt;
+  }
+  for (auto [key, target] : {std::pair{"additional_attributes", &f.additional},
+                             std::pair{"custom_attributes", &f.custom}}) {
+    auto it = body.find(key);
+    if (it == body.end() || it->is_null())
+      continue;
+    if (!it->is_object()) {
+      problem = {std::string{key} + " must be an object", ""};
+      return std::nullopt;
+    }
+    *target = it->dump();
+  }
+  if (auto it = body.find("blocked"); it != body.end() && it->is_boolean())
+    f.blocked = it->get<bool>();
+  return f;
+}
+
+/// Chatwoot's answer to ActiveRecord::RecordInvalid (request_exception_handler.rb
+/// render_record_invalid): 422 `{"message": "<full messages>", "attributes": [names]}`.
+http_response record_invalid(const std::string& message, const std::string& attribute) {
+  return http_response::json(
+    422, json{{"message", message}, {"attributes", json::array({attribute})}}.dump());
+}
+
+/// The Application API's contact attributes: as contact_fields_of, but a failed model
+/// validation answers the RecordInvalid shape, as Chatwoot's `save!` does.
+std::optional<contact_fields> app_contact_fields(const json& body, const responder& respond) {
+  contact_problem problem;
+  auto f = parse_contact_fields(body, problem);
+  if (!f)
+    respond(problem.attribute.empty() ? http_response::error(422, problem.message)
+                                      : record_invalid(problem.message, problem.attribute));
+  return f;
+}
+
+/// A contact write's failure: a unique index of contacts is Chatwoot's uniqueness validation
+/// (RecordInvalid, "Email has already been taken"); anything else as error_response.
+http_response contact_write_error(const caf::error& err) {
+  auto info = actors::from_caf_error(err);
+  if (info.code == errc::conflict) {
+    if (info.detail.find("uniq_email_per_account_contact") != std::string::npos)
+      return record_invalid("Email has already been taken", "email");
+    if (info.detail.find("uniq_identifier_per_account_contact") != std::string::npos)
+      return record_invalid("Identifier has already been taken", "identifier");
+  }
+  return error_response(err);
+}
+
+/// As context.hpp's write, with contact_write_error for failures.
+void write_contact(const context& ctx, persistence::write_command cmd,
+                   std::function<http_response(write_result&)> ok, responder respond) {
+  ask(
+    *ctx.sys, ctx.writer, request_timeout, [ok, respond](write_result& res) { respond(ok(res)); },
+    [respond](caf::error& err) { respond(contact_write_error(err)); }, actors::write_atom_v,
+    std::move(cmd));
 }
 
 /// contact.created / contact.updated (BEHAVIOUR.md §11): the contact's push data.
@@ -157,13 +245,13 @@ void create_contact(const context& ctx, http_request& req, responder respond) {
   auto body = body_of(req, respond);
   if (!body)
     return;
-  auto f = contact_fields_of(*body, respond);
+  auto f = app_contact_fields(*body, respond);
   if (!f)
     return;
   auto inbox = int_field(*body, "inbox_id").value_or(0);
   auto source_id = string_field(*body, "source_id");
   with_account_user(ctx, req, respond, [=](caller who) {
-    write(
+    write_contact(
       ctx, persistence::write_command{{q::create(who.account_id, *f, inbox, source_id)}},
       [ctx, who](write_result& res) { return created_contact(ctx, who, res.results.at(0)); },
       respond);
@@ -174,12 +262,12 @@ void update_contact(const context& ctx, http_request& req, responder respond) {
   auto body = body_of(req, respond);
   if (!body)
     return;
-  auto f = contact_fields_of(*body, respond);
+  auto f = app_contact_fields(*body, respond);
   if (!f)
     return;
   with_contact(ctx, req, respond, [ctx, respond, f](caller who, int64_t id) {
     // Attribute hashes are merged into the stored ones, as Chatwoot does.
-    write(
+    write_contact(
       ctx, persistence::write_command{{q::update(who.account_id, id, *f)}},
       [ctx, who](write_result& res) {
         auto updated = q::read_contact(res.results.at(0));
@@ -326,38 +414,10 @@ void create_contact_inbox(const context& ctx, http_request& req, responder respo
 
 std::optional<contact_fields> contact_fields_of(const nlohmann::json& body,
                                                 const responder& respond) {
-  contact_fields f;
-  f.name = string_field(body, "name");
-  f.email = string_field(body, "email");
-  f.phone = string_field(body, "phone_number");
-  f.identifier = string_field(body, "identifier");
-  if (f.email && (f.email->find('@') == std::string::npos || f.email->size() > 255)) {
-    respond(http_response::error(422, "Email Invalid email"));
-    return std::nullopt;
-  }
-  if (f.phone
-      && (f.phone->size() < 3 || f.phone->size() > 16 || (*f.phone)[0] != '+'
-          || f.phone->find_first_not_of("0123456789", 1) != std::string::npos)) {
-    respond(http_response::error(422, "Phone number should be in e164 format"));
-    return std::nullopt;
-  }
-  if (f.name && f.name->size() > 255) {
-    respond(http_response::error(422, "Name is too long (maximum is 255 characters)"));
-    return std::nullopt;
-  }
-  for (auto [key, target] : {std::pair{"additional_attributes", &f.additional},
-                             std::pair{"custom_attributes", &f.custom}}) {
-    auto it = body.find(key);
-    if (it == body.end() || it->is_null())
-      continue;
-    if (!it->is_object()) {
-      respond(http_response::error(422, std::string{key} + " must be an object"));
-      return std::nullopt;
-    }
-    *target = it->dump();
-  }
-  if (auto it = body.find("blocked"); it != body.end() && it->is_boolean())
-    f.blocked = it->get<bool>();
+  contact_problem problem;
+  auto f = parse_contact_fields(body, problem);
+  if (!f)
+    respond(http_response::error(422, problem.message));
   return f;
 }
 

@@ -1,7 +1,11 @@
 #include "persistence/queries/labels.hpp"
 
+#include "actors/errors.hpp"
+#include "net/actor_bridge.hpp"
 #include "net/api/account.hpp"
 #include "net/api/auth.hpp"
+
+#include <caf/all.hpp>
 
 #include <nlohmann/json.hpp>
 
@@ -45,7 +49,16 @@ bool valid_title(const std::string& title) {
          });
 }
 
-/// The label attributes of the body, or nothing when it answered 422.
+/// Chatwoot's answer to ActiveRecord::RecordInvalid (request_exception_handler.rb
+/// render_record_invalid): 422 `{"message": "<full messages>", "attributes": [names]}`.
+http_response record_invalid(const std::string& message, const std::string& attribute) {
+  return http_response::json(
+    422, nlohmann::json{{"message", message}, {"attributes", nlohmann::json::array({attribute})}}
+           .dump());
+}
+
+/// The label attributes of the body, or nothing when it answered 422 (Label's validations,
+/// the RecordInvalid shape of `labels.create!`).
 std::optional<labels::label_fields> label_fields_of(http_request& req, const responder& respond,
                                                     bool create) {
   auto body = body_of(req, respond);
@@ -59,23 +72,34 @@ std::optional<labels::label_fields> label_fields_of(http_request& req, const res
   if (auto it = label.find("show_on_sidebar"); it != label.end() && it->is_boolean())
     fields.show_on_sidebar = it->get<bool>();
   const char* problem = nullptr;
+  const char* attribute = "title";
   if (create && !fields.title)
-    problem = "Title can't be blank";
+    problem = "Title must not be blank, Title is invalid"; // presence and format
   else if (fields.title && !valid_title(*fields.title))
     problem = "Title is invalid";
   else if (fields.color && (fields.color->size() != 7 || (*fields.color)[0] != '#'))
-    problem = "Color is invalid";
+    problem = "Color is invalid", attribute = "color";
   if (problem) {
-    respond(http_response::error(422, problem));
+    respond(record_invalid(problem, attribute));
     return std::nullopt;
   }
   return fields;
 }
 
+/// Writes a label: the title's unique index is Label's uniqueness validation (RecordInvalid,
+/// "Title has already been taken"); other failures as error_response.
 void save_label(const context& ctx, persistence::statement stmt, const responder& respond) {
-  write(
-    ctx, write_command{{std::move(stmt)}},
-    [](write_result& res) { return json_or_not_found(json_doc_of(res.results.at(0))); }, respond);
+  ask(
+    *ctx.sys, ctx.writer, request_timeout,
+    [respond](write_result& res) { respond(json_or_not_found(json_doc_of(res.results.at(0)))); },
+    [respond](caf::error& err) {
+      auto info = actors::from_caf_error(err);
+      if (info.code == errc::conflict
+          && info.detail.find("index_labels_on_title_and_account_id") != std::string::npos)
+        return respond(record_invalid("Title has already been taken", "title"));
+      respond(error_response(err));
+    },
+    actors::write_atom_v, write_command{{std::move(stmt)}});
 }
 
 void create_label(const context& ctx, http_request& req, responder respond) {

@@ -7,9 +7,10 @@ namespace {
 #define ACCOUNT_JSON                                                                               \
   "jsonb_build_object('id', a.id, 'name', a.name, 'locale', 'en', 'domain', a.domain, "            \
   "'support_email', a.support_email, 'status', CASE a.status WHEN 1 THEN 'suspended' ELSE "        \
-  "'active' END, 'created_at', a.created_at, 'custom_attributes', coalesce(a.custom_attributes, "  \
-  "'{}'), 'settings', coalesce(a.settings, '{}') || jsonb_build_object('auto_resolve_after', "     \
-  "a.auto_resolve_duration), 'features', '{}'::jsonb, 'cache_keys', '{}'::jsonb)::text AS j"
+  "'active' END, 'created_at', messenger_iso(a.created_at), 'custom_attributes', "                 \
+  "coalesce(a.custom_attributes, '{}'), 'settings', coalesce(a.settings, '{}') || "                \
+  "jsonb_build_object('auto_resolve_after', a.auto_resolve_duration), 'features', "                \
+  "'{}'::jsonb, 'cache_keys', '{}'::jsonb)::text AS j"
 
 } // namespace
 

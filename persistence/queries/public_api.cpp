@@ -75,8 +75,8 @@ statement conversation(const conversation_request& req) {
 statement conversation_messages(int64_t conversation_id, int64_t contact_id) {
   std::string sql = "SELECT ";
   sql += queries::message_rows::columns;
-  sql += ", (SELECT to_jsonb(ct) FROM contacts ct WHERE ct.id = $2)::text AS contact FROM (SELECT "
-         "1) one LEFT JOIN messages m ON m.conversation_id = $1 "
+  sql += ", (SELECT messenger_contact_record_json(ct) FROM contacts ct WHERE ct.id = $2)::text AS "
+         "contact FROM (SELECT 1) one LEFT JOIN messages m ON m.conversation_id = $1 "
          "AND NOT m.private AND m.message_type <> 2 ORDER BY m.id";
   return statement_of(std::move(sql), conversation_id, contact_id);
 }
@@ -177,8 +177,8 @@ statement conversations(int64_t contact_inbox_id) {
     "coalesce(messenger_epoch(c.contact_last_seen_at), 0), 'status', CASE c.status "
     "WHEN 0 THEN 'open' WHEN 1 THEN 'resolved' WHEN 2 THEN 'pending' ELSE 'snoozed' "
     "END, 'agent_last_seen_at', coalesce(messenger_epoch(c.agent_last_seen_at), 0), "
-    "'contact', (SELECT to_jsonb(ct) FROM contacts ct WHERE ct.id = c.contact_id), "
-    "'messages', coalesce((SELECT jsonb_agg(jsonb_build_object('id', m.id, "
+    "'contact', (SELECT messenger_contact_record_json(ct) FROM contacts ct WHERE ct.id = "
+    "c.contact_id), 'messages', coalesce((SELECT jsonb_agg(jsonb_build_object('id', m.id, "
     "'content', m.content, 'message_type', m.message_type, 'content_type', "
     "m.content_type, 'content_attributes', coalesce(m.content_attributes, '{}'), "
     "'created_at', messenger_epoch(m.created_at), 'conversation_id', c.display_id) "

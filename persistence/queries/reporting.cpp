@@ -6,10 +6,11 @@ namespace {
 
 #define REPORTING_JSON                                                                             \
   "jsonb_build_object('id', e.id, 'name', e.name, 'value', e.value, 'value_in_business_hours', "   \
-  "e.value_in_business_hours, 'event_start_time', e.event_start_time, 'event_end_time', "          \
-  "e.event_end_time, 'account_id', e.account_id, 'conversation_id', e.conversation_id, "           \
-  "'inbox_id', e.inbox_id, 'user_id', e.user_id, 'created_at', e.created_at, 'updated_at', "       \
-  "e.updated_at)::text AS j"
+  "e.value_in_business_hours, 'event_start_time', messenger_iso(e.event_start_time), "             \
+  "'event_end_time', messenger_iso(e.event_end_time), 'account_id', e.account_id, "                \
+  "'conversation_id', e.conversation_id, 'inbox_id', e.inbox_id, 'user_id', e.user_id, "           \
+  "'created_at', messenger_iso(e.created_at), 'updated_at', messenger_iso(e.updated_at))::text "   \
+  "AS j"
 
 #define EVENT_FILTER                                                                               \
   " FROM reporting_events e WHERE e.account_id = $1 AND ($2::bigint IS NULL OR "                   \

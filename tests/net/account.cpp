@@ -4,6 +4,7 @@
 #include <caf/test/unit_test.hpp>
 
 #include <algorithm>
+#include <regex>
 #include <set>
 
 using namespace messenger;
@@ -12,6 +13,21 @@ using json = nlohmann::json;
 namespace {
 
 const std::string base = "/api/v1/accounts/1";
+
+/// A Time as Rails renders it in JSON: ISO-8601 UTC with milliseconds and "Z".
+bool is_iso_utc(const json& v) {
+  static const std::regex iso{R"(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z)"};
+  return v.is_string() && std::regex_match(v.get<std::string>(), iso);
+}
+
+/// The Time fields of a reporting event that are not is_iso_utc, with their values.
+json non_iso_times(const json& event) {
+  json out = json::object();
+  for (const char* key : {"created_at", "updated_at", "event_start_time", "event_end_time"})
+    if (!is_iso_utc(event[key]))
+      out[key] = event[key];
+  return out;
+}
 
 struct fixture : test::api_node {
   /// The ids of the rows of `table` that match `where`.
@@ -55,6 +71,12 @@ CAF_TEST(account show and update) {
   auto updated = call("PATCH", base, {{"name", "Acme Inc"}, {"auto_resolve_after", 60}}, admin);
   CAF_CHECK_EQUAL(updated["name"], "Acme Inc");
   CAF_CHECK_EQUAL(updated["settings"]["auto_resolve_after"], 60);
+  // created_at is a Time in _account.json.jbuilder: ISO-8601 UTC with "Z", the stored instant.
+  CAF_CHECK(is_iso_utc(account["created_at"]));
+  CAF_CHECK_EQUAL(updated["created_at"], account["created_at"]);
+  db.scalar("UPDATE accounts SET created_at = '2024-02-29 23:59:58.123456' WHERE id = 1");
+  auto moved = call("GET", base, nullptr, agent);
+  CAF_CHECK_EQUAL(moved["created_at"], "2024-02-29T23:59:58.123Z");
   call("GET", "/api/v1/accounts/2", nullptr, agent, 404);
 }
 
@@ -219,8 +241,15 @@ CAF_TEST(teams and team members) {
 CAF_TEST(labels and canned responses) {
   auto label = call("POST", base + "/labels", {{"title", "Billing"}, {"color", "#ff0000"}}, admin);
   CAF_CHECK_EQUAL(label["title"], "billing");
-  call("POST", base + "/labels", {{"title", "bad label!"}}, admin, 422);
-  call("POST", base + "/labels", {{"title", "billing"}}, admin, 422);
+  // Label validations answer Chatwoot's RecordInvalid shape (labels.create!).
+  auto bad = call("POST", base + "/labels", {{"title", "bad label!"}}, admin, 422);
+  CAF_CHECK_EQUAL(bad, json::parse(R"({"message":"Title is invalid","attributes":["title"]})"));
+  auto taken = call("POST", base + "/labels", {{"title", "billing"}}, admin, 422);
+  CAF_CHECK_EQUAL(
+    taken, json::parse(R"({"message":"Title has already been taken","attributes":["title"]})"));
+  auto blank = call("POST", base + "/labels", {{"color", "#00ff00"}}, admin, 422);
+  CAF_CHECK_EQUAL(blank, json::parse(R"({"message":"Title must not be blank, Title is invalid",)"
+                                     R"("attributes":["title"]})"));
   call("POST", base + "/labels", {{"title", "x"}}, agent, 401);
   auto labels = call("GET", base + "/labels", nullptr, agent);
   CAF_CHECK_EQUAL(labels["payload"].size(), 1u);
@@ -291,9 +320,19 @@ CAF_TEST(reporting events are listed for administrators) {
   CAF_REQUIRE_EQUAL(named["payload"].size(), 1u);
   auto first = named["payload"][0];
   CAF_CHECK(first["value"].is_number());
+  // The reporting_event partial renders its Times: ISO-8601 UTC with "Z".
+  CAF_CHECK_EQUAL(non_iso_times(first), json::object());
   call("GET", base + "/reporting_events?since=abc", nullptr, admin, 422);
   auto of_conv = call("GET", cpath + "/reporting_events", nullptr, admin);
   CAF_CHECK_EQUAL(of_conv.size(), 2u);
+  for (const auto& e : of_conv)
+    CAF_CHECK_EQUAL(non_iso_times(e), json::object());
+  // The stored instant, to the millisecond (truncated, as Rails does).
+  auto first_id = std::to_string(first["id"].get<int64_t>());
+  db.scalar("UPDATE reporting_events SET event_start_time = '2025-01-02 03:04:05.6789' WHERE id = "
+            + first_id);
+  auto moved = call("GET", base + "/reporting_events?name=first_response", nullptr, admin);
+  CAF_CHECK_EQUAL(moved["payload"][0]["event_start_time"], "2025-01-02T03:04:05.678Z");
   call("GET", cpath + "/reporting_events", nullptr, agent, 401);
   call("GET", base + "/conversations/999/reporting_events", nullptr, admin, 404);
 }

@@ -79,14 +79,57 @@ CAF_TEST(updates merge attributes and duplicates are rejected) {
   CAF_CHECK_EQUAL(updated["name"], "Jane Roe");
   CAF_CHECK_EQUAL(updated["custom_attributes"]["plan"], "pro");
   CAF_CHECK_EQUAL(updated["custom_attributes"]["tier"], 2);
+  // Model validations answer Chatwoot's RecordInvalid shape (`save!`, render_record_invalid).
   auto dup = call("PATCH", path, {{"email", "joe@example.com"}}, agent, 422);
-  CAF_CHECK_EQUAL(dup["error"], "Email has already been taken");
-  call("PATCH", path, {{"email", "not-an-email"}}, agent, 422);
-  call("PATCH", path, {{"phone_number", "0123"}}, agent, 422);
+  CAF_CHECK_EQUAL(
+    dup, json::parse(R"({"message":"Email has already been taken","attributes":["email"]})"));
+  auto dup_create = call("POST", "/api/v1/accounts/1/contacts",
+                         {{"name", "Joe 2"}, {"email", "JOE@example.com"}}, agent, 422);
+  CAF_CHECK_EQUAL(dup_create, dup);
+  CAF_CHECK_EQUAL(db.scalar("SELECT count(*) FROM contacts WHERE name = 'Joe 2'"), "0");
+  auto bad_email = call("PATCH", path, {{"email", "not-an-email"}}, agent, 422);
+  CAF_CHECK_EQUAL(bad_email,
+                  json::parse(R"({"message":"Email Invalid email","attributes":["email"]})"));
+  auto bad_phone = call("PATCH", path, {{"phone_number", "0123"}}, agent, 422);
+  CAF_CHECK_EQUAL(bad_phone, json::parse(R"({"message":"Phone number should be in e164 format",)"
+                                         R"("attributes":["phone_number"]})"));
   call("PATCH", path, {{"custom_attributes", "x"}}, agent, 422);
   call("PATCH", "/api/v1/accounts/1/contacts/424242", {{"name", "X"}}, agent, 404);
   auto still = call("GET", path, nullptr, agent)["payload"];
   CAF_CHECK_EQUAL(still["email"], "jane@example.com");
+}
+
+CAF_TEST(last_activity_at is left out of a contact while it is unset) {
+  // _contact.json.jbuilder renders it `if resource[:last_activity_at].present?`: no key, not
+  // null, wherever the contact partial is shown (the contact, a conversation's meta.sender).
+  auto contact = make_contact("Jane", "jane@example.com", inbox)["contact"];
+  auto id = contact["id"].get<int64_t>();
+  auto sid = std::to_string(id);
+  CAF_REQUIRE_EQUAL(db.scalar("SELECT last_activity_at IS NULL FROM contacts WHERE id = " + sid),
+                    "t");
+  CAF_CHECK(!contact.contains("last_activity_at"));
+  auto display = make_conversation(inbox, id)["id"].get<int64_t>();
+  CAF_REQUIRE_EQUAL(db.scalar("SELECT last_activity_at IS NULL FROM contacts WHERE id = " + sid),
+                    "t");
+  auto conv_path = "/api/v1/accounts/1/conversations/" + std::to_string(display);
+  auto shown = call("GET", conv_path, nullptr, admin);
+  CAF_CHECK_EQUAL(shown["meta"]["sender"]["id"], id);
+  CAF_CHECK(!shown["meta"]["sender"].contains("last_activity_at"));
+  auto listed = call("GET", "/api/v1/accounts/1/conversations", nullptr, admin);
+  CAF_REQUIRE_EQUAL(listed["data"]["payload"].size(), 1u);
+  CAF_CHECK(!listed["data"]["payload"][0]["meta"]["sender"].contains("last_activity_at"));
+  auto path = "/api/v1/accounts/1/contacts/" + sid;
+  auto of_contact = call("GET", path + "/conversations", nullptr, admin);
+  CAF_REQUIRE_EQUAL(of_contact["payload"].size(), 1u);
+  CAF_CHECK(!of_contact["payload"][0]["meta"]["sender"].contains("last_activity_at"));
+  auto unset = call("GET", path, nullptr, admin)["payload"];
+  CAF_CHECK(!unset.contains("last_activity_at"));
+  // Once set, it is there as epoch seconds.
+  db.scalar("UPDATE contacts SET last_activity_at = '2024-05-06 07:08:09.5' WHERE id = " + sid);
+  auto set = call("GET", path, nullptr, admin)["payload"];
+  CAF_CHECK_EQUAL(set["last_activity_at"], 1714979289);
+  auto after = call("GET", path + "/conversations", nullptr, admin);
+  CAF_CHECK_EQUAL(after["payload"][0]["meta"]["sender"]["last_activity_at"], 1714979289);
 }
 
 CAF_TEST(contact conversations contact inboxes and delete) {

@@ -116,7 +116,8 @@ CAF_TEST(contacts get a contact inbox and a conversation end to end) {
   CAF_CHECK(!contact_inbox["pubsub_token"].get<std::string>().empty());
   auto dup = call_json("POST", "/api/v1/accounts/1/contacts",
                        {{"name", "Dup"}, {"email", "carla@example.com"}}, admin, 422);
-  CAF_CHECK_EQUAL(dup["error"], "Email has already been taken");
+  CAF_CHECK_EQUAL(dup["message"], "Email has already been taken"); // RecordInvalid's shape
+  CAF_CHECK_EQUAL(dup["attributes"], json::array({"email"}));
   call_json("POST", "/api/v1/accounts/1/contacts", {{"phone_number", "12345"}}, admin, 422);
   CAF_CHECK_EQUAL(db.scalar("SELECT string_agg(name, ',') FROM contacts"), "Carla");
   CAF_CHECK_EQUAL(db.scalar("SELECT count(*) FROM contact_inboxes"), "1");

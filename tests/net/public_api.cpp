@@ -6,6 +6,9 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
+#include <regex>
+#include <set>
+
 using namespace messenger;
 using json = nlohmann::json;
 
@@ -23,6 +26,33 @@ std::string hmac_hex(const std::string& key, const std::string& text) {
     out += buf;
   }
   return out;
+}
+
+/// A Time as Rails renders it in JSON: ISO-8601 UTC with milliseconds and "Z".
+bool is_iso_utc(const json& v) {
+  static const std::regex iso{R"(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z)"};
+  return v.is_string() && std::regex_match(v.get<std::string>(), iso);
+}
+
+std::set<std::string> keys_of(const json& object) {
+  std::set<std::string> out;
+  for (const auto& [key, value] : object.items())
+    out.insert(key);
+  return out;
+}
+
+/// Contact#push_event_data's keys: a contact sender of a message.
+const std::set<std::string> contact_push_keys{
+  "additional_attributes", "custom_attributes", "email",   "id",  "identifier", "name",
+  "phone_number",          "thumbnail",         "blocked", "type"};
+
+/// The raw contact record (`json.contact resource.contact`) as Rails serialises it: the enum
+/// by name, Times as ISO-8601 with "Z".
+void check_contact_record(const json& contact) {
+  CAF_CHECK_EQUAL(contact["contact_type"], "visitor");
+  CAF_CHECK(is_iso_utc(contact["created_at"]));
+  CAF_CHECK(is_iso_utc(contact["updated_at"]));
+  CAF_CHECK(contact["last_activity_at"].is_null() || is_iso_utc(contact["last_activity_at"]));
 }
 
 struct fixture : test::api_node {
@@ -69,6 +99,7 @@ CAF_TEST(a contact talks through the client api) {
   auto display = conv["id"].get<int64_t>();
   CAF_CHECK_EQUAL(conv["status"], "open");
   CAF_CHECK_EQUAL(conv["contact"]["id"], contact["id"]);
+  check_contact_record(conv["contact"]);
   auto vpath = cbase + "/conversations/" + std::to_string(display);
   auto m1 = call("POST", vpath + "/messages", {{"content", "hello"}, {"echo_id", "e-1"}}, "");
   CAF_CHECK_EQUAL(m1["message_type"], 0);
@@ -87,11 +118,30 @@ CAF_TEST(a contact talks through the client api) {
   CAF_CHECK(!reply.contains("private"));
   CAF_CHECK_EQUAL(reply["sender"]["type"], "user");
   CAF_CHECK_EQUAL(messages[0]["sender"]["type"], "contact");
+  // A contact sender is Contact#push_event_data, not the contact partial.
+  CAF_CHECK_EQUAL(keys_of(messages[0]["sender"]), contact_push_keys);
+  CAF_CHECK_EQUAL(messages[0]["sender"]["id"], contact["id"]);
+  CAF_CHECK_EQUAL(messages[0]["sender"]["email"], "jane@x.test");
   auto list = call("GET", cbase + "/conversations", nullptr, "");
   CAF_REQUIRE_EQUAL(list.size(), 1u);
   auto listed = list[0];
   CAF_CHECK_EQUAL(listed["messages"].size(), 2u);
   CAF_CHECK_EQUAL(listed["messages"][0]["content_type"], "text");
+  check_contact_record(listed["contact"]);
+  auto one = call("GET", vpath, nullptr, "");
+  check_contact_record(one["contact"]);
+  CAF_REQUIRE_EQUAL(one["messages"].size(), 2u);
+  CAF_CHECK_EQUAL(keys_of(one["messages"][0]["sender"]), contact_push_keys);
+  // The stored instants, to the millisecond.
+  db.scalar("UPDATE contacts SET created_at = '2023-03-04 05:06:07.891234', contact_type = 2, "
+            "last_activity_at = '2023-03-05 00:00:00' WHERE id = "
+            + std::to_string(contact["id"].get<int64_t>()));
+  auto moved = call("GET", vpath, nullptr, "")["contact"];
+  CAF_CHECK_EQUAL(moved["created_at"], "2023-03-04T05:06:07.891Z");
+  CAF_CHECK_EQUAL(moved["last_activity_at"], "2023-03-05T00:00:00.000Z");
+  CAF_CHECK_EQUAL(moved["contact_type"], "customer");
+  db.scalar("UPDATE contacts SET contact_type = 0 WHERE id = "
+            + std::to_string(contact["id"].get<int64_t>()));
 
   call("POST", vpath + "/toggle_typing", {{"typing_status", "on"}}, "");
   call("POST", vpath + "/toggle_typing", {{"typing_status", "maybe"}}, "", 422);
@@ -100,6 +150,7 @@ CAF_TEST(a contact talks through the client api) {
   CAF_CHECK(seen["contact_last_seen_at"].get<int64_t>() > 0);
   auto resolved = call("POST", vpath + "/toggle_status", json::object(), "");
   CAF_CHECK_EQUAL(resolved["status"], "resolved");
+  check_contact_record(resolved["contact"]);
   auto still = call("POST", vpath + "/toggle_status", json::object(), "");
   CAF_CHECK_EQUAL(still["status"], "resolved");
   // Another contact cannot reach this conversation.
