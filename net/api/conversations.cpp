@@ -127,9 +127,13 @@ void set_priority(const context& ctx, http_request& req, responder respond, bool
     return;
   bool valid = true;
   auto prio = priority_of(*body, valid);
-  if (!valid)
-    return respond(
-      http_response::error(422, "'" + (*body)["priority"].dump() + "' is not a valid priority"));
+  if (!valid) {
+    // Appended step by step: GCC 12's -Wrestrict misfires on "'" + std::string at -O3.
+    std::string problem = "'";
+    problem += (*body)["priority"].dump();
+    problem += "' is not a valid priority";
+    return respond(http_response::error(422, problem));
+  }
   with_conversation(ctx, req, respond, [ctx, respond, prio, patch](conversation_target t) {
     ask_conversation(
       ctx, t.conversation_id, respond,

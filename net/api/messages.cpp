@@ -170,7 +170,7 @@ std::optional<actors::message_command> message_command_of(const json& body,
     return std::nullopt;
   auto valid = domain::validate_message(*in);
   if (!valid) {
-    respond(http_response::error(422, "Validation failed: " + valid.error().detail));
+    respond(invalid_message(valid.error().detail));
     return std::nullopt;
   }
   if (valid->type == domain::message_type::activity) {
@@ -209,6 +209,12 @@ void post_message(const context& ctx, http_request& req, responder respond) {
 }
 
 } // namespace
+
+http_response invalid_message(const std::string& detail) {
+  bool enum_value = !detail.empty() && detail.front() == '\''
+                    && detail.find("' is not a valid ") != std::string::npos;
+  return http_response::error(422, enum_value ? detail : "Validation failed: " + detail);
+}
 
 void create_message(const context& ctx, int64_t inbox_id, int64_t conversation_id,
                     int64_t display_id, actors::message_command cmd, responder respond,

@@ -17,6 +17,11 @@ namespace messenger::net::api {
 /// write goes through the conversation actor and is answered after its commit.
 void add_message_routes(router& routes, const context& ctx);
 
+/// The 422 of a message that failed domain::validate_message: Chatwoot's enum assignment
+/// errors ("'x' is not a valid message_type", an ArgumentError rescued as is) bare, model
+/// validations prefixed "Validation failed: ".
+http_response invalid_message(const std::string& detail);
+
 /// A message body's `content` as text ("" when absent; numbers as Rails coerces them);
 /// objects and arrays are answered with 422 and give nothing.
 std::optional<std::string> message_content(const nlohmann::json& body, const responder& respond);

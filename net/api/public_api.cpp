@@ -409,7 +409,7 @@ void create_public_message(const context& ctx, http_request& req, responder resp
   in.message_type = "incoming";
   auto valid = domain::validate_message(in);
   if (!valid)
-    return respond(http_response::error(422, "Validation failed: " + valid.error().detail));
+    return respond(invalid_message(valid.error().detail));
   auto content = valid->content;
   auto echo_id = string_field(*body, "echo_id").value_or("");
   with_conversation(

@@ -95,6 +95,10 @@ CAF_TEST(wrongly typed bodies are answered with 422 and write nothing) {
   refused("POST", conv_path + "/messages", {{"content", "x"}, {"private", "yes"}});
   refused("POST", conv_path + "/messages", {{"content", {{"text", "x"}}}});
   refused("POST", conv_path + "/messages", {{"content", "x"}, {"message_type", "bogus"}});
+  // An unknown enum value is Chatwoot's ArgumentError text, without "Validation failed: ".
+  auto bogus = call("POST", conv_path + "/messages", {{"content", "x"}, {"message_type", "bogus"}},
+                    admin, 422);
+  CAF_CHECK_EQUAL(bogus["error"], "'bogus' is not a valid message_type");
   auto list = call("GET", conv_path + "/messages", nullptr, admin);
   CAF_CHECK_EQUAL(list["payload"].size(), 0u);
   CAF_CHECK_EQUAL(db.scalar("SELECT count(*) FROM messages"), "0");
