@@ -289,7 +289,8 @@ statement assignable_team(int64_t account_id, int64_t team_id) {
   return statement_of("SELECT t.id, t.name, jsonb_build_object('id', t.id, 'name', t.name, "
                       "'description', t.description, 'allow_auto_assign', "
                       "t.allow_auto_assign, 'account_id', t.account_id, 'created_at', "
-                      "t.created_at, 'updated_at', t.updated_at, 'icon', t.icon, "
+                      "messenger_iso(t.created_at), 'updated_at', messenger_iso(t.updated_at), "
+                      "'icon', t.icon, "
                       "'icon_color', t.icon_color)::text AS j FROM teams t WHERE "
                       "t.account_id = $1 AND t.id = $2",
                       account_id, team_id);

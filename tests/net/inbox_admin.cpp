@@ -162,6 +162,11 @@ CAF_TEST(team assignment and list filters) {
   auto path = base + "/conversations/" + std::to_string(first);
   auto assigned = call("POST", path + "/assignments", {{"team_id", team["id"]}}, admin);
   CAF_CHECK_EQUAL(assigned["name"], "billing");
+  // The raw team row, its times as Rails renders them: ISO-8601 UTC with milliseconds and Z.
+  for (const char* key : {"created_at", "updated_at"}) {
+    auto text = assigned[key].is_string() ? assigned[key].get<std::string>() : std::string{};
+    CAF_CHECK(text.size() == 24u && text.back() == 'Z' && text[10] == 'T');
+  }
   auto shown = call("GET", path, nullptr, admin);
   CAF_CHECK_EQUAL(shown["team_id"], team["id"]);
   auto by_team
