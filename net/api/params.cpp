@@ -146,32 +146,4 @@ std::vector<std::string> query_values(const http_request& req, const char* key) 
   return values;
 }
 
-std::string text_array(const std::vector<std::string>& texts) {
-  std::string out = "{";
-  for (size_t i = 0; i < texts.size(); ++i) {
-    if (i > 0)
-      out += ',';
-    out += '"';
-    for (char c : texts[i]) {
-      if (c == '"' || c == '\\')
-        out += '\\';
-      out += c;
-    }
-    out += '"';
-  }
-  out += '}';
-  return out;
-}
-
-std::string id_array(const std::vector<int64_t>& ids) {
-  std::string out = "{";
-  for (size_t i = 0; i < ids.size(); ++i) {
-    if (i > 0)
-      out += ',';
-    out += std::to_string(ids[i]);
-  }
-  out += '}';
-  return out;
-}
-
 } // namespace messenger::net::api

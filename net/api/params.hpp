@@ -41,10 +41,4 @@ std::vector<std::string> query_values(const http_request& req, const char* key);
 /// the body itself (the swagger documents top-level attributes).
 nlohmann::json nested(const nlohmann::json& body, const char* key);
 
-/// "{1,2,3}": a PostgreSQL array literal of ids.
-std::string id_array(const std::vector<int64_t>& ids);
-
-/// {"a","b"}: a PostgreSQL array literal of texts (quoted, `"` and `\` escaped).
-std::string text_array(const std::vector<std::string>& texts);
-
 } // namespace messenger::net::api
