@@ -4,8 +4,6 @@
 
 #include <caf/all.hpp>
 
-#include <nlohmann/json.hpp>
-
 namespace messenger::actors {
 
 namespace {
@@ -16,14 +14,11 @@ listener_actor::behavior_type activity_listener(listener_actor::pointer self,
                                                 registry_actor registry) {
   return {
     [=](event_atom, domain_event& ev) {
-      if (ev.data.find("\"activity\"") == std::string::npos)
-        return;
-      auto doc = nlohmann::json::parse(ev.data, nullptr, false);
-      if (!doc.is_object() || !doc.contains("activity") || !doc["activity"].is_string())
+      if (ev.activity.empty())
         return;
       message_command cmd;
       cmd.message.message_type = 2; // activity
-      cmd.message.content = doc["activity"].get<std::string>();
+      cmd.message.content = ev.activity;
       cmd.by = ev.by;
       self->request(registry, timeout, conversation_atom_v, ev.conversation_id)
         .then(

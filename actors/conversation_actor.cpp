@@ -1,7 +1,6 @@
 #include "actors/conversation_actor.hpp"
 
 #include "actors/conversation_state.hpp"
-#include "actors/event_data.hpp"
 #include "actors/passivation.hpp"
 #include "actors/row_codec.hpp"
 #include "common/log.hpp"
@@ -60,20 +59,30 @@ void arm_idle(pointer self) {
                      ++self->state.idle_generation);
 }
 
-domain_event make_event(pointer self, std::string name, std::string data, const performer& by,
-                        int64_t message_id) {
+domain_event make_event(pointer self, domain::event_kind kind, const performer& by,
+                        std::string activity) {
+  const auto& row = self->state.row;
   domain_event ev;
-  ev.name = std::move(name);
-  ev.account_id = self->state.row.account_id;
-  ev.inbox_id = self->state.row.inbox_id;
-  ev.conversation_id = self->state.row.id;
-  ev.display_id = self->state.row.display_id;
-  ev.message_id = message_id;
+  ev.kind = kind;
+  ev.account_id = row.account_id;
+  ev.inbox_id = row.inbox_id;
+  ev.conversation_id = row.id;
+  ev.display_id = row.display_id;
   ev.at = domain::to_micros(now_of(self));
-  ev.data = std::move(data);
   ev.by = by;
-  ev.contact_id = self->state.row.contact_id;
-  ev.contact_inbox_id = self->state.row.contact_inbox_id;
+  ev.contact_id = row.contact_id;
+  ev.contact_inbox_id = row.contact_inbox_id;
+  ev.conversation = row;
+  ev.unread_count = domain::unread_count(self->state.conv);
+  ev.activity = std::move(activity);
+  return ev;
+}
+
+domain_event message_event(pointer self, domain::event_kind kind, const message_row& msg,
+                           const performer& by) {
+  auto ev = make_event(self, kind, by);
+  ev.message_id = msg.id;
+  ev.message = msg;
   return ev;
 }
 
@@ -125,22 +134,19 @@ void status_reports(pointer self, const domain::status_change& change, domain::t
   }
 }
 
-void publish_status_events(pointer self, const domain::status_change& change,
-                           const conversation_row& row, const performer& by,
+void publish_status_events(pointer self, const domain::status_change& change, const performer& by,
                            const std::string& activity) {
   if (!change.changed)
     return;
-  auto data = conversation_json(row, domain::unread_count(self->state.conv));
+  using enum domain::event_kind;
   if (change.from != change.to) {
     if (change.to == domain::conversation_status::open)
-      publish(self, make_event(self, "conversation.opened", data, by));
+      publish(self, make_event(self, conversation_opened, by));
     if (change.to == domain::conversation_status::resolved)
-      publish(self, make_event(self, "conversation.resolved", data, by));
+      publish(self, make_event(self, conversation_resolved, by));
   }
-  publish(self,
-          make_event(self, "conversation.status_changed",
-                     conversation_json(row, domain::unread_count(self->state.conv), activity), by));
-  publish(self, make_event(self, "conversation.updated", data, by));
+  publish(self, make_event(self, conversation_status_changed, by, activity));
+  publish(self, make_event(self, conversation_updated, by));
 }
 
 conversation_write write_of(pointer self) {
@@ -178,12 +184,9 @@ caf::result<conversation_row> commit_row(pointer self, conversation_write write,
   auto promise = self->make_response_promise<conversation_row>();
   commit(self, std::move(write), promise,
          [=](message_row&, caf::typed_response_promise<conversation_row>& rp) {
-           auto row = self->state.row;
-           auto unread = domain::unread_count(self->state.conv);
            for (const auto& ev : events)
-             publish(self,
-                     make_event(self, ev.name, conversation_json(row, unread, ev.activity), by));
-           rp.deliver(row);
+             publish(self, make_event(self, ev.kind, by, ev.activity));
+           rp.deliver(self->state.row);
          });
   return promise;
 }

@@ -2,7 +2,6 @@
 // conversation_state.hpp, conversation_actor.cpp).
 
 #include "actors/conversation_state.hpp"
-#include "actors/event_data.hpp"
 #include "actors/row_codec.hpp"
 #include "common/log.hpp"
 #include "domain/last_seen.hpp"
@@ -35,23 +34,20 @@ struct message_effects {
 void publish_message_events(pointer self, const message_row& msg, const performer& by,
                             const message_effects& effects) {
   const auto& [fx, change] = effects;
-  auto& x = self->state;
-  auto row = x.row;
-  auto data = message_event_json(msg, row, domain::unread_count(x.conv));
-  publish(self, make_event(self, "message.created", data, by, msg.id));
+  using enum domain::event_kind;
+  publish(self, message_event(self, message_created, msg, by));
   if (fx.first_reply)
-    publish(self, make_event(self, "first.reply.created", data, by, msg.id));
+    publish(self, message_event(self, first_reply_created, msg, by));
   if (fx.reply_waiting_since)
-    publish(self, make_event(self, "reply.created", message_json(msg, row.display_id), by, msg.id));
+    publish(self, message_event(self, reply_created, msg, by));
   if (change.changed) {
     performer system;
-    publish_status_events(self, change, row, system,
+    publish_status_events(self, change, system,
                           change.to == domain::conversation_status::open
                             ? domain::system_reopen_activity()
                             : std::string{});
   } else if (fx.conversation_updated) {
-    publish(self, make_event(self, "conversation.updated",
-                             conversation_json(row, domain::unread_count(x.conv)), by));
+    publish(self, make_event(self, conversation_updated, by));
   }
   if (change.changed)
     request_agent_if_needed(self);
@@ -148,16 +144,12 @@ caf::result<conversation_row> change_status(pointer self, const status_command& 
     activity = domain::status_activity(change.to, cmd.by.name);
   commit(self, std::move(write), promise,
          [=](message_row&, caf::typed_response_promise<conversation_row>& rp) {
-           auto row = self->state.row;
-           publish_status_events(self, change, row, cmd.by, activity);
+           publish_status_events(self, change, cmd.by, activity);
            if (assignee_changed)
-             publish(self, make_event(self, "assignee.changed",
-                                      conversation_json(row, domain::unread_count(self->state.conv),
-                                                        domain::assignment_activity(
-                                                          cmd.by.name, true, cmd.by.name)),
-                                      cmd.by));
+             publish(self, make_event(self, domain::event_kind::assignee_changed, cmd.by,
+                                      domain::assignment_activity(cmd.by.name, true, cmd.by.name)));
            request_agent_if_needed(self);
-           rp.deliver(row);
+           rp.deliver(self->state.row);
          });
   return promise;
 }
@@ -177,8 +169,9 @@ caf::result<conversation_row> change_team(pointer self, int64_t team, const std:
   if (!by.name.empty())
     activity = team == 0 ? "Unassigned from team by " + by.name
                          : "Assigned to " + team_name + " by " + by.name;
-  return commit_row(self, write_of(self), by,
-                    {{"team.changed", activity}, {"conversation.updated", ""}});
+  return commit_row(
+    self, write_of(self), by,
+    {{domain::event_kind::team_changed, activity}, {domain::event_kind::conversation_updated, ""}});
 }
 
 caf::result<conversation_row> change_priority(pointer self, int32_t prio, const performer& by) {
@@ -193,7 +186,8 @@ caf::result<conversation_row> change_priority(pointer self, int32_t prio, const 
     return current_row(self);
   auto activity
     = by.name.empty() ? std::string{} : domain::priority_activity(before, next, by.name);
-  return commit_row(self, write_of(self), by, {{"conversation.updated", activity}});
+  return commit_row(self, write_of(self), by,
+                    {{domain::event_kind::conversation_updated, activity}});
 }
 
 caf::result<conversation_row> assign(pointer self, int64_t assignee,
@@ -213,7 +207,8 @@ caf::result<conversation_row> assign(pointer self, int64_t assignee,
         : domain::assignment_activity(next ? assignee_name : std::string{},
                                       next && by.type == "User" && by.id == *next, by.name);
   return commit_row(self, write_of(self), by,
-                    {{"assignee.changed", activity}, {"conversation.updated", {}}});
+                    {{domain::event_kind::assignee_changed, activity},
+                     {domain::event_kind::conversation_updated, {}}});
 }
 
 caf::result<bool> auto_assign(pointer self, int64_t agent, const std::string& agent_name,
@@ -229,11 +224,8 @@ caf::result<bool> auto_assign(pointer self, int64_t agent, const std::string& ag
   performer system;
   auto activity = "Assigned to " + agent_name + " by Automation System";
   commit(self, write_of(self), promise, [=](message_row&, caf::typed_response_promise<bool>& rp) {
-    auto row = self->state.row;
-    auto unread = domain::unread_count(self->state.conv);
-    publish(self,
-            make_event(self, "assignee.changed", conversation_json(row, unread, activity), system));
-    publish(self, make_event(self, "conversation.updated", conversation_json(row, unread), system));
+    publish(self, make_event(self, domain::event_kind::assignee_changed, system, activity));
+    publish(self, make_event(self, domain::event_kind::conversation_updated, system));
     rp.deliver(true);
   });
   return promise;
@@ -250,7 +242,7 @@ caf::result<conversation_row> contact_seen(pointer self) {
   domain::contact_seen(self->state.conv, now_of(self));
   return commit_row(self, write_of(self),
                     performer{"Contact", self->state.row.contact_id, {}, false},
-                    {{"conversation.read", {}}});
+                    {{domain::event_kind::conversation_read, {}}});
 }
 
 caf::result<conversation_row> mark_unread(pointer self) {
@@ -259,12 +251,11 @@ caf::result<conversation_row> mark_unread(pointer self) {
 }
 
 caf::result<bool> typing(pointer self, bool on, bool is_private, const performer& by) {
-  auto row = current_row(self);
-  std::string data
-    = "{\"conversation\":" + conversation_json(row, domain::unread_count(self->state.conv))
-      + ",\"is_private\":" + (is_private ? "true" : "false") + "}";
-  publish(self, make_event(self, on ? "conversation.typing_on" : "conversation.typing_off",
-                           std::move(data), by));
+  auto ev
+    = make_event(self, on ? domain::event_kind::typing_on : domain::event_kind::typing_off, by);
+  ev.conversation = current_row(self);
+  ev.is_private = is_private;
+  publish(self, std::move(ev));
   return true;
 }
 
@@ -278,7 +269,7 @@ caf::result<conversation_row> set_labels(pointer self, std::vector<std::string> 
   auto write = write_of(self);
   write.conversation.labels = labels;
   write.labels_changed = true;
-  return commit_row(self, std::move(write), by, {{"conversation.updated", {}}});
+  return commit_row(self, std::move(write), by, {{domain::event_kind::conversation_updated, {}}});
 }
 
 caf::result<conversation_row> set_custom_attributes(pointer self, const std::string& json_object,
@@ -292,7 +283,7 @@ caf::result<conversation_row> set_custom_attributes(pointer self, const std::str
     return current_row(self);
   auto write = write_of(self);
   write.conversation.custom_attributes = *canonical;
-  return commit_row(self, std::move(write), by, {{"conversation.updated", {}}});
+  return commit_row(self, std::move(write), by, {{domain::event_kind::conversation_updated, {}}});
 }
 
 caf::result<message_row> delete_message(pointer self, int64_t message_id, const performer& by) {
@@ -310,9 +301,7 @@ caf::result<message_row> delete_message(pointer self, int64_t message_id, const 
              rp.deliver(gone());
              return;
            }
-           auto& x = self->state;
-           auto data = message_event_json(stored, x.row, domain::unread_count(x.conv));
-           publish(self, make_event(self, "message.updated", data, by, stored.id));
+           publish(self, message_event(self, domain::event_kind::message_updated, stored, by));
            rp.deliver(stored);
          });
   return promise;

@@ -55,8 +55,12 @@ void quit_if_retired(pointer self);
 conversation_row current_row(pointer self);
 void arm_snooze(pointer self);
 void arm_idle(pointer self);
-domain_event make_event(pointer self, std::string name, std::string data, const performer& by,
-                        int64_t message_id = 0);
+/// An event of this conversation as it is now (its row and unread count), by `by`.
+domain_event make_event(pointer self, domain::event_kind kind, const performer& by,
+                        std::string activity = {});
+/// A message event: make_event with the message.
+domain_event message_event(pointer self, domain::event_kind kind, const message_row& msg,
+                           const performer& by);
 void publish(pointer self, domain_event ev);
 /// §9.1: a conversation that became open asks its inbox for an agent.
 void request_agent_if_needed(pointer self);
@@ -65,8 +69,7 @@ reporting_row to_row(pointer self, const domain::reporting_event& ev);
 void status_reports(pointer self, const domain::status_change& change, domain::timestamp now,
                     std::vector<reporting_row>& reports);
 /// Events of a status change, in Chatwoot's order (§6 side effects).
-void publish_status_events(pointer self, const domain::status_change& change,
-                           const conversation_row& row, const performer& by,
+void publish_status_events(pointer self, const domain::status_change& change, const performer& by,
                            const std::string& activity);
 /// A write of the current state (no message, no reports).
 conversation_write write_of(pointer self);
@@ -95,9 +98,9 @@ void commit(pointer self, conversation_write write, Promise promise, After after
       });
 }
 
-/// An event to publish after a commit: its name and the activity text its data carries.
+/// An event to publish after a commit: its kind and the activity message it causes.
 struct after_commit_event {
-  std::string name;
+  domain::event_kind kind;
   std::string activity;
 };
 

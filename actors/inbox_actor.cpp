@@ -1,7 +1,6 @@
 #include "actors/inbox_actor.hpp"
 
 #include "actors/errors.hpp"
-#include "actors/event_data.hpp"
 #include "actors/passivation.hpp"
 #include "common/log.hpp"
 #include "domain/rate_limiter.hpp"
@@ -156,13 +155,13 @@ void touch(pointer self) {
 void created(pointer self, const conversation_row& conv) {
   auto& x = self->state;
   domain_event ev;
-  ev.name = "conversation.created";
+  ev.kind = domain::event_kind::conversation_created;
   ev.account_id = conv.account_id;
   ev.inbox_id = conv.inbox_id;
   ev.conversation_id = conv.id;
   ev.display_id = conv.display_id;
   ev.at = conv.created_at;
-  ev.data = conversation_json(conv, 0);
+  ev.conversation = conv;
   ev.contact_id = conv.contact_id;
   ev.contact_inbox_id = conv.contact_inbox_id;
   self->send(x.ctx.dispatcher, publish_atom_v, std::move(ev));

@@ -51,11 +51,10 @@ void publish_status(pointer self, int64_t account_id, account_presence& acc) {
     return;
   acc.status = status;
   domain_event ev;
-  ev.name = "presence.changed";
+  ev.kind = domain::event_kind::presence_changed;
   ev.account_id = account_id;
   ev.at = domain::to_micros(now_of(self));
-  ev.data = std::string{R"({"user_id":)"} + std::to_string(self->state.row.user_id)
-            + R"(,"status":")" + std::string{domain::to_string(status)} + "\"}";
+  ev.presence = std::string{domain::to_string(status)};
   ev.by.type = "User";
   ev.by.id = self->state.row.user_id;
   self->send(self->state.ctx.dispatcher, publish_atom_v, std::move(ev));

@@ -5,50 +5,16 @@
 // are 0 when absent (database ids start at 1), nullable times are 0 (microseconds since
 // the epoch otherwise), a missing priority is -1.
 
+#include "domain/events.hpp"
+#include "domain/records.hpp"
+
 #include <caf/meta/type_name.hpp>
 
 #include <cstdint>
 #include <string>
 #include <vector>
 
-namespace messenger::actors {
-
-/// A conversations row plus what the conversation's rules need to know about its messages.
-struct conversation_row {
-  int64_t id = 0;
-  int64_t display_id = 0;
-  int64_t account_id = 0;
-  int64_t inbox_id = 0;
-  int64_t contact_id = 0;
-  int64_t contact_inbox_id = 0;
-  uint8_t status = 0;
-  int32_t priority = -1;
-  int64_t assignee_id = 0;
-  int64_t assignee_agent_bot_id = 0;
-  int64_t team_id = 0;
-  int64_t created_at = 0;
-  int64_t last_activity_at = 0;
-  int64_t waiting_since = 0;
-  int64_t first_reply_created_at = 0;
-  int64_t snoozed_until = 0;
-  int64_t agent_last_seen_at = 0;
-  int64_t assignee_last_seen_at = 0;
-  int64_t contact_last_seen_at = 0;
-  std::string uuid;
-  std::string custom_attributes = "{}";
-  std::string additional_attributes = "{}";
-  std::vector<std::string> labels;
-  // Derived, read-only for the store's save.
-  bool contact_blocked = false;
-  bool inbox_active_bot = false;
-  bool inbox_auto_assignment = true;
-  int64_t human_outgoing_public_count = 0;
-  int64_t last_message_at = 0;
-  std::vector<int64_t> recent_incoming; ///< newest 10 incoming created_at, oldest first
-  std::vector<int64_t> last_minute;     ///< created_at of messages in the last 60 s
-  int64_t last_resolved_end = 0;        ///< end of the latest conversation_resolved event
-  int64_t last_non_human_activity = 0;  ///< see BEHAVIOUR.md §2
-};
+namespace messenger::domain {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, conversation_row& x) {
@@ -62,26 +28,6 @@ typename Inspector::result_type inspect(Inspector& f, conversation_row& x) {
            x.recent_incoming, x.last_minute, x.last_resolved_end, x.last_non_human_activity);
 }
 
-/// A messages row.
-struct message_row {
-  int64_t id = 0;
-  int64_t account_id = 0;
-  int64_t inbox_id = 0;
-  int64_t conversation_id = 0; ///< conversations.id (the API shows display_id)
-  uint8_t message_type = 0;
-  uint8_t content_type = 0;
-  std::string content;
-  std::string content_attributes = "{}";
-  std::string additional_attributes = "{}";
-  bool is_private = false;
-  uint8_t status = 0;
-  std::string source_id;   ///< "" = null
-  std::string echo_id;     ///< "" = null
-  std::string sender_type; ///< "" = null, else "Contact", "User", "AgentBot"
-  int64_t sender_id = 0;
-  int64_t created_at = 0;
-};
-
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, message_row& x) {
   return f(caf::meta::type_name("messenger::actors::message_row"), x.id, x.account_id, x.inbox_id,
@@ -89,6 +35,28 @@ typename Inspector::result_type inspect(Inspector& f, message_row& x) {
            x.additional_attributes, x.is_private, x.status, x.source_id, x.echo_id, x.sender_type,
            x.sender_id, x.created_at);
 }
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, performer& x) {
+  return f(caf::meta::type_name("messenger::actors::performer"), x.type, x.id, x.name,
+           x.administrator);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, event& x) {
+  return f(caf::meta::type_name("messenger::domain::event"), x.kind, x.account_id, x.inbox_id,
+           x.conversation_id, x.display_id, x.message_id, x.at, x.by, x.contact_id,
+           x.contact_inbox_id, x.conversation, x.unread_count, x.activity, x.message, x.is_private,
+           x.contact, x.presence);
+}
+
+} // namespace messenger::domain
+
+namespace messenger::actors {
+
+using domain::conversation_row;
+using domain::message_row;
+using domain::performer;
 
 /// One reporting_events row.
 struct reporting_row {
@@ -180,21 +148,6 @@ typename Inspector::result_type inspect(Inspector& f, operator_row& x) {
   return f(caf::meta::type_name("messenger::actors::operator_row"), x.user_id, x.name, x.accounts);
 }
 
-/// Who did something (Current.executed_by): a user (id, name, role), a contact, or the
-/// system (id 0).
-struct performer {
-  std::string type; ///< "User", "Contact", "AgentBot" or "" for the system
-  int64_t id = 0;
-  std::string name;
-  bool administrator = false;
-};
-
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, performer& x) {
-  return f(caf::meta::type_name("messenger::actors::performer"), x.type, x.id, x.name,
-           x.administrator);
-}
-
 /// A message command as the API hands it to the conversation actor (already validated).
 struct message_command {
   message_row message; ///< id, conversation and created_at are filled in by the actor
@@ -221,26 +174,7 @@ typename Inspector::result_type inspect(Inspector& f, status_command& x) {
            x.by);
 }
 
-/// Something that happened, published once by the dispatcher (Chatwoot event names).
-struct domain_event {
-  std::string name; ///< "message.created", "conversation.status_changed", ...
-  int64_t account_id = 0;
-  int64_t inbox_id = 0;
-  int64_t conversation_id = 0;
-  int64_t display_id = 0;
-  int64_t message_id = 0;
-  int64_t at = 0;   ///< event time, microseconds
-  std::string data; ///< JSON object with the event's payload
-  performer by;
-  int64_t contact_id = 0;       ///< the conversation's contact (realtime recipients)
-  int64_t contact_inbox_id = 0; ///< the conversation's contact inbox
-};
-
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, domain_event& x) {
-  return f(caf::meta::type_name("messenger::actors::domain_event"), x.name, x.account_id,
-           x.inbox_id, x.conversation_id, x.display_id, x.message_id, x.at, x.data, x.by,
-           x.contact_id, x.contact_inbox_id);
-}
+/// Something that happened (domain/events.hpp), published once by the dispatcher.
+using domain_event = domain::event;
 
 } // namespace messenger::actors

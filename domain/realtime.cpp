@@ -38,10 +38,6 @@ bool is_actor(const event_facts& ev, const subscriber& sub) {
   return ev.actor_type == "Contact" && ev.actor_id == sub.contact_id;
 }
 
-bool one_of(std::string_view name, std::initializer_list<std::string_view> names) {
-  return std::find(names.begin(), names.end(), name) != names.end();
-}
-
 int64_t integer(const json& doc, const char* key) {
   auto it = doc.find(key);
   if (it == doc.end())
@@ -55,30 +51,28 @@ int64_t integer(const json& doc, const char* key) {
 
 } // namespace
 
-bool broadcast_event(const std::string& name) {
-  return one_of(name, {"message.created", "message.updated", "first.reply.created",
-                       "conversation.created", "conversation.status_changed",
-                       "conversation.updated", "conversation.read", "assignee.changed",
-                       "team.changed", "conversation.contact_changed", "conversation.typing_on",
-                       "conversation.typing_off", "contact.created", "contact.updated",
-                       "contact.merged", "contact.deleted"});
-}
-
 bool delivers(const event_facts& ev, const subscriber& sub) {
-  if (ev.account_id != sub.account_id || !broadcast_event(ev.name))
+  if (ev.account_id != sub.account_id || !broadcast(ev.kind))
     return false;
-  const auto& n = ev.name;
-  if (one_of(n, {"contact.created", "contact.updated", "contact.merged", "contact.deleted"}))
-    return sub.agent;
-  if (one_of(n, {"message.created", "message.updated"}))
-    return agent_token(ev, sub) || (!ev.private_or_activity && contact_token(ev, sub));
-  if (one_of(n, {"conversation.created", "conversation.status_changed", "conversation.updated"}))
-    return agent_token(ev, sub) || contact_token(ev, sub);
-  if (one_of(n, {"conversation.typing_on", "conversation.typing_off"}))
-    return (agent_token(ev, sub) || contact_token(ev, sub)) && !is_actor(ev, sub);
-  // first.reply.created, conversation.read, assignee.changed, team.changed,
-  // conversation.contact_changed: agents only.
-  return agent_token(ev, sub);
+  using enum event_kind;
+  switch (ev.kind) {
+    case contact_created:
+    case contact_updated:
+      return sub.agent;
+    case message_created:
+    case message_updated:
+      return agent_token(ev, sub) || (!ev.private_or_activity && contact_token(ev, sub));
+    case conversation_created:
+    case conversation_status_changed:
+    case conversation_updated:
+      return agent_token(ev, sub) || contact_token(ev, sub);
+    case typing_on:
+    case typing_off:
+      return (agent_token(ev, sub) || contact_token(ev, sub)) && !is_actor(ev, sub);
+    default:
+      // first.reply.created, conversation.read, assignee.changed, team.changed: agents only.
+      return agent_token(ev, sub);
+  }
 }
 
 std::optional<cable_command> parse_command(const std::string& frame) {

@@ -3,6 +3,8 @@
 // Realtime delivery rules (BEHAVIOUR.md §12), the ActionCable wire format and the SSE replay
 // buffer: pure, so the hub and the edges only move bytes.
 
+#include "domain/events.hpp"
+
 #include <cstddef>
 #include <cstdint>
 #include <deque>
@@ -26,7 +28,7 @@ struct subscriber {
 
 /// What the rules need to know about an event.
 struct event_facts {
-  std::string name; ///< "message.created", ...
+  event_kind kind = event_kind::conversation_updated;
   int64_t account_id = 0;
   int64_t inbox_id = 0;
   int64_t contact_id = 0;       ///< the conversation's contact
@@ -40,10 +42,6 @@ struct event_facts {
 /// Whether `sub` receives `ev` (BEHAVIOUR.md §12's recipient table). `presence.update` goes
 /// to the subscriber itself and is not decided here.
 bool delivers(const event_facts& ev, const subscriber& sub);
-
-/// Events Chatwoot broadcasts at all (internal listener events such as
-/// `conversation.opened` or `reply.created` are not).
-bool broadcast_event(const std::string& name);
 
 // --- ActionCable (actioncable-v1-json) ---------------------------------------------------
 

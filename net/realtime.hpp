@@ -37,9 +37,10 @@ public:
   void remove(const cable_connection* connection, const std::string& identifier);
   void remove_all(const cable_connection* connection);
 
-  /// Sends `ev` with its data (parsed, completed to Chatwoot's push data) to every
-  /// subscription and stream that may receive it; returns how many frames went out.
-  size_t publish(const actors::domain_event& ev, nlohmann::json data);
+  /// Sends `ev` with its rendered push data (`payload`, Chatwoot's push_event_data with
+  /// `account_id`) to every subscription and stream that may receive it; returns how many
+  /// frames went out.
+  size_t publish(const actors::domain_event& ev, const std::string& payload);
 
   size_t size() const;
 
@@ -82,8 +83,8 @@ private:
   std::unordered_map<int64_t, bool> presence_pending_;
 };
 
-/// The event facts the rules need, read from a published event and its parsed data.
-domain::realtime::event_facts facts_of(const actors::domain_event& ev, const nlohmann::json& data);
+/// The event facts the rules need, read from a published event.
+domain::realtime::event_facts facts_of(const actors::domain_event& ev);
 
 /// The /cable handler: welcome on open, subscribe/unsubscribe (the pubsub_token checked
 /// against PostgreSQL: a user of the account, or a contact inbox), update_presence.

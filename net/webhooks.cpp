@@ -7,6 +7,7 @@
 #include "net/api/context.hpp"
 #include "net/api/render.hpp"
 #include "net/http_client.hpp"
+#include "net/render/events.hpp"
 #include "persistence/queries/webhooks.hpp"
 
 #include <caf/all.hpp>
@@ -38,56 +39,6 @@ struct account_targets {
   clock_type::time_point fetched;
   std::vector<target> targets;
 };
-
-/// Chatwoot's webhook event name for a realtime event name, or "" when none.
-std::string webhook_event(const std::string& name) {
-  static const std::unordered_map<std::string, std::string> names{
-    {"message.created", "message_created"},
-    {"message.updated", "message_updated"},
-    {"conversation.created", "conversation_created"},
-    {"conversation.status_changed", "conversation_status_changed"},
-    {"conversation.updated", "conversation_updated"},
-    {"contact.created", "contact_created"},
-    {"contact.updated", "contact_updated"},
-    {"conversation.typing_on", "conversation_typing_on"},
-    {"conversation.typing_off", "conversation_typing_off"},
-    {"webwidget.triggered", "webwidget_triggered"}};
-  auto it = names.find(name);
-  return it == names.end() ? std::string{} : it->second;
-}
-
-/// Who did it, as message senders and typing users appear in webhooks.
-json performer_json(const actors::performer& by) {
-  return {{"id", by.id}, {"name", by.name}, {"type", by.type == "Contact" ? "contact" : "user"}};
-}
-
-/// The webhook body: the event's data in Chatwoot's webhook form, plus `event`.
-std::optional<std::string> payload_of(const actors::domain_event& ev, const std::string& name) {
-  auto data = json::parse(ev.data, nullptr, false);
-  if (!data.is_object())
-    return std::nullopt;
-  data.erase("activity");
-  if (name == "message_created" || name == "message_updated") {
-    // Message#webhook_data: the type as its name, created_at as ISO-8601; never activity.
-    static const char* types[] = {"incoming", "outgoing", "activity", "template"};
-    auto type = data.value("message_type", 0);
-    if (type == 2)
-      return std::nullopt;
-    data["message_type"] = types[type >= 0 && type <= 3 ? type : 0];
-    data["created_at"] = domain::iso8601(data.value("created_at", int64_t{0}) * 1000000);
-    data["inbox"] = {{"id", ev.inbox_id}};
-    data["conversation"] = {{"id", ev.display_id}, {"inbox_id", ev.inbox_id}};
-    if (ev.by.id != 0 && !ev.by.type.empty())
-      data["sender"] = performer_json(ev.by);
-  }
-  // Typing: {conversation, user, is_private} (WebhookListener#handle_typing_status).
-  if ((name == "conversation_typing_on" || name == "conversation_typing_off") && ev.by.id != 0
-      && !ev.by.type.empty())
-    data["user"] = performer_json(ev.by);
-  data["account"] = {{"id", ev.account_id}};
-  data["event"] = name;
-  return data.dump();
-}
 
 std::string signature(const std::string& secret, const std::string& text) {
   std::string out = "sha256="; // (append: g++ 12 -O3 reports a false -Wrestrict on +)
@@ -196,8 +147,7 @@ void fan_out(pointer self, const actors::domain_event& ev, const std::string& na
   if (it == st.cache.end())
     return;
   std::optional<std::string> body;
-  bool inbox_event = name.rfind("conversation_", 0) == 0 || name.rfind("message_", 0) == 0
-                     || name == "webwidget_triggered";
+  bool inbox_event = name.rfind("conversation_", 0) == 0 || name.rfind("message_", 0) == 0;
   for (const auto& t : it->second.targets) {
     bool wanted = t.inbox_url ? inbox_event && t.inbox_id == ev.inbox_id
                               : std::find(t.subscriptions.begin(), t.subscriptions.end(), name)
@@ -205,7 +155,7 @@ void fan_out(pointer self, const actors::domain_event& ev, const std::string& na
                                   && (t.inbox_id == 0 || t.inbox_id == ev.inbox_id);
     if (!wanted)
       continue;
-    if (!body && !(body = payload_of(ev, name)))
+    if (!body && !(body = render::webhook_body(ev)))
       return;
     if (st.queued >= st.opts.queue_limit) {
       ++st.dropped;
@@ -245,7 +195,7 @@ caf::behavior webhooks(pointer self, actors::reader_actor reader, webhook_option
   }
   return {
     [=](actors::event_atom, const actors::domain_event& ev) {
-      auto name = webhook_event(ev.name);
+      auto name = std::string{domain::webhook_name(ev.kind)};
       if (name.empty() || ev.account_id == 0)
         return;
       auto& st = self->state;

@@ -137,18 +137,10 @@ void write_contact(const context& ctx, persistence::write_command cmd,
     std::move(cmd));
 }
 
-/// contact.created / contact.updated (BEHAVIOUR.md §11): the contact's push data.
-void publish_contact(const context& ctx, const char* name, int64_t account_id, json contact,
-                     const caller& who) {
-  actors::domain_event ev;
-  ev.name = name;
-  ev.account_id = account_id;
-  contact.erase("contact_inboxes");
-  contact["type"] = "contact";
-  contact["account"] = {{"id", account_id}};
-  ev.data = contact.dump();
-  ev.by = actors::performer{"User", who.user_id, who.name, who.administrator};
-  publish(ctx, std::move(ev));
+/// contact.created / contact.updated by the calling agent.
+void publish_contact(const context& ctx, domain::event_kind kind, json contact, const caller& who) {
+  api::publish_contact(ctx, kind, who.account_id, std::move(contact),
+                       actors::performer{"User", who.user_id, who.name, who.administrator});
 }
 
 /// Runs `next` with the caller and the contact id of the path.
@@ -236,7 +228,7 @@ http_response created_contact(const context& ctx, const caller& who, const resul
     contact["contact_inboxes"].push_back(
       {{"source_id", contact_inbox["source_id"]}, {"inbox", contact_inbox["inbox"]}});
   }
-  publish_contact(ctx, "contact.created", who.account_id, contact, who);
+  publish_contact(ctx, domain::event_kind::contact_created, contact, who);
   return http_response::json(
     200, json{{"payload", {{"contact", contact}, {"contact_inbox", contact_inbox}}}}.dump());
 }
@@ -274,7 +266,7 @@ void update_contact(const context& ctx, http_request& req, responder respond) {
         if (!updated)
           return not_found();
         auto contact = parsed(*updated);
-        publish_contact(ctx, "contact.updated", who.account_id, contact, who);
+        publish_contact(ctx, domain::event_kind::contact_updated, contact, who);
         return http_response::json(200, json{{"payload", contact}}.dump());
       },
       respond);

@@ -5,6 +5,7 @@
 #include "domain/types.hpp"
 #include "net/actor_bridge.hpp"
 #include "net/api/auth.hpp"
+#include "net/render/events.hpp"
 
 #include <caf/all.hpp>
 
@@ -169,6 +170,17 @@ http_response json_or_not_found(const std::optional<persistence::queries::json_d
 
 void publish(const context& ctx, actors::domain_event ev) {
   caf::anon_send(ctx.dispatcher, actors::publish_atom_v, std::move(ev));
+}
+
+void publish_contact(const context& ctx, domain::event_kind kind, int64_t account_id,
+                     nlohmann::json contact, actors::performer by) {
+  actors::domain_event ev;
+  ev.kind = kind;
+  ev.account_id = account_id;
+  ev.contact_id = contact.is_object() ? contact.value("id", int64_t{0}) : 0;
+  ev.contact = render::contact_document(std::move(contact), account_id);
+  ev.by = std::move(by);
+  publish(ctx, std::move(ev));
 }
 
 } // namespace messenger::net::api

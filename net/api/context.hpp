@@ -115,4 +115,9 @@ http_response json_or_not_found(const std::optional<persistence::queries::json_d
 /// Hands an event (of something already committed) to the dispatcher.
 void publish(const context& ctx, actors::domain_event ev);
 
+/// contact.created / contact.updated (BEHAVIOUR.md §11) with the contact's JSON as its
+/// document (render::contact_document).
+void publish_contact(const context& ctx, domain::event_kind kind, int64_t account_id,
+                     nlohmann::json contact, actors::performer by);
+
 } // namespace messenger::net::api

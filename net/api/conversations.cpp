@@ -1,6 +1,5 @@
 #include "net/api/conversations.hpp"
 
-#include "actors/event_data.hpp"
 #include "domain/types.hpp"
 #include "net/api/conversation_access.hpp"
 #include "net/api/render.hpp"

@@ -1,6 +1,5 @@
 #include "net/api/public_api.hpp"
 
-#include "actors/event_data.hpp"
 #include "domain/message_validation.hpp"
 #include "domain/types.hpp"
 #include "net/actor_bridge.hpp"
@@ -170,19 +169,15 @@ json public_contact_json(const q::public_contact_row& row) {
           {"phone_number", opt(row.phone_number)}};
 }
 
-void publish_contact(const context& ctx, const char* name, int64_t account_id,
+/// contact.created / contact.updated by the contact itself.
+void publish_contact(const context& ctx, domain::event_kind kind, int64_t account_id,
                      const std::string& contact_text) {
-  auto contact = json::parse(contact_text, nullptr, false);
+  auto contact = json::parse(contact_text, nullptr, false); // the row persistence rendered
   if (!contact.is_object())
     return;
-  contact["type"] = "contact";
-  contact["account"] = {{"id", account_id}};
-  actors::domain_event ev;
-  ev.name = name;
-  ev.account_id = account_id;
-  ev.data = contact.dump();
-  ev.by = actors::performer{"Contact", contact.value("id", int64_t{0}), "", false};
-  publish(ctx, std::move(ev));
+  auto id = contact.value("id", int64_t{0});
+  api::publish_contact(ctx, kind, account_id, std::move(contact),
+                       actors::performer{"Contact", id, "", false});
 }
 
 /// Asks the conversation actor of `row`; `reply` answers.
@@ -235,7 +230,8 @@ void create_public_contact(const context& ctx, http_request& req, responder resp
         if (!row)
           return http_response::error(422, "Contact could not be created");
         if (row->created)
-          publish_contact(ctx, "contact.created", inbox.account_id, row->contact.json);
+          publish_contact(ctx, domain::event_kind::contact_created, inbox.account_id,
+                          row->contact.json);
         return http_response::json(200, public_contact_json(*row).dump());
       },
       respond);
@@ -272,7 +268,8 @@ void update_public_contact(const context& ctx, http_request& req, responder resp
         auto row = q::read_public_contact(res.results.at(0));
         if (!row)
           return not_found();
-        publish_contact(ctx, "contact.updated", pc.inbox.account_id, row->contact.json);
+        publish_contact(ctx, domain::event_kind::contact_updated, pc.inbox.account_id,
+                        row->contact.json);
         return http_response::json(200, public_contact_json(*row).dump());
       },
       respond);

@@ -1,8 +1,8 @@
 #include "net/api/render.hpp"
 
-#include "actors/event_data.hpp"
 #include "actors/row_codec.hpp"
 #include "domain/types.hpp"
+#include "net/render/events.hpp"
 
 namespace messenger::net::api {
 
@@ -11,7 +11,7 @@ namespace conversations = persistence::queries::conversations;
 namespace messages = persistence::queries::messages;
 
 json conversation_body(const actors::conversation_row& row, int unread_count) {
-  auto j = json::parse(actors::conversation_json(row, unread_count), nullptr, false);
+  auto j = render::conversation(row, unread_count);
   j["snoozed_until"]
     = row.snoozed_until == 0 ? json(nullptr) : json(domain::iso8601(row.snoozed_until));
   for (const char* key : {"first_reply_created_at", "agent_last_seen_at", "contact_last_seen_at",
@@ -25,7 +25,6 @@ json conversation_body(const actors::conversation_row& row, int unread_count) {
                {"assignee_type", row.assignee_id == 0 ? json(nullptr) : json("User")},
                {"channel", "Channel::Api"},
                {"hmac_verified", false}};
-  j.erase("activity");
   return j;
 }
 
@@ -136,14 +135,14 @@ actors::message_row message_from_record(const messages::message_record& m) {
 }
 
 json message_body(const messages::message_record& m, int64_t display_id) {
-  auto j = json::parse(actors::message_json(message_from_record(m), display_id));
+  auto j = render::message(message_from_record(m), display_id);
   if (m.sender)
     j["sender"] = json::parse(m.sender->json, nullptr, false);
   return j;
 }
 
 json message_body(const actors::message_row& msg, int64_t display_id, const actors::performer& by) {
-  auto j = json::parse(actors::message_json(msg, display_id));
+  auto j = render::message(msg, display_id);
   if (msg.sender_type == "User" && by.type == "User" && by.id == msg.sender_id)
     j["sender"] = {{"id", by.id},      {"name", by.name}, {"available_name", by.name},
                    {"avatar_url", ""}, {"type", "user"},  {"availability_status", "online"},

@@ -4,18 +4,14 @@
 
 #include <caf/all.hpp>
 
-#include <nlohmann/json.hpp>
-
 namespace messenger::net::ops {
 
 namespace {
 
-metrics::counter& messages_created(const nlohmann::json& type) {
+metrics::counter& messages_created(uint8_t type) {
   std::string name = "unknown";
-  if (type.is_number_integer() && type.get<int64_t>() >= 0 && type.get<int64_t>() <= 3)
-    name = domain::to_string(static_cast<domain::message_type>(type.get<int64_t>()));
-  else if (type.is_string())
-    name = type.get<std::string>();
+  if (type <= 3)
+    name = domain::to_string(static_cast<domain::message_type>(type));
   return metrics::counter_of("messenger_messages_created_total", "Messages created, by type",
                              metrics::label("type", name));
 }
@@ -31,12 +27,9 @@ metrics::counter& assignments(bool automatic) {
 actors::listener_actor::behavior_type event_metrics(actors::listener_actor::pointer, int) {
   return {
     [](actors::event_atom, actors::domain_event& ev) {
-      if (ev.name == "message.created") {
-        auto doc = nlohmann::json::parse(ev.data, nullptr, false);
-        messages_created(doc.is_object() && doc.contains("message_type") ? doc["message_type"]
-                                                                         : nlohmann::json{})
-          .inc();
-      } else if (ev.name == "assignee.changed") {
+      if (ev.kind == domain::event_kind::message_created) {
+        messages_created(ev.message.message_type).inc();
+      } else if (ev.kind == domain::event_kind::assignee_changed) {
         assignments(ev.by.type.empty()).inc();
       }
     },

@@ -94,22 +94,17 @@ size_t cable_hub::size() const {
   return subs_.size();
 }
 
-rt::event_facts facts_of(const actors::domain_event& ev, const json& data) {
+rt::event_facts facts_of(const actors::domain_event& ev) {
   rt::event_facts f;
-  f.name = ev.name;
+  f.kind = ev.kind;
   f.account_id = ev.account_id;
   f.inbox_id = ev.inbox_id;
   f.contact_id = ev.contact_id;
   f.contact_inbox_id = ev.contact_inbox_id;
   f.actor_type = ev.by.type;
   f.actor_id = ev.by.id;
-  if ((ev.name == "message.created" || ev.name == "message.updated") && data.is_object()) {
-    auto is_private = data.find("private");
-    auto type = data.find("message_type");
-    f.private_or_activity
-      = (is_private != data.end() && is_private->is_boolean() && is_private->get<bool>())
-        || (type != data.end() && type->is_number_integer() && type->get<int>() == 2);
-  }
+  if (domain::payload_of(ev.kind) == domain::event_payload::message)
+    f.private_or_activity = ev.message.is_private || ev.message.message_type == 2; // activity
   return f;
 }
 
@@ -138,15 +133,12 @@ void cable_hub::close_stream(const sse_connection* connection) {
   std::erase_if(streams_, [&](const stream& s) { return s.key == connection; });
 }
 
-size_t cable_hub::publish(const actors::domain_event& ev, json data) {
-  if (!rt::broadcast_event(ev.name))
+size_t cable_hub::publish(const actors::domain_event& ev, const std::string& payload) {
+  if (!domain::broadcast(ev.kind))
     return 0;
-  auto facts = facts_of(ev, data);
-  // Chatwoot adds the account to every payload.
-  data.erase("activity");
-  data["account_id"] = ev.account_id;
-  auto payload = data.dump();
-  auto body = std::make_shared<const std::string>(rt::message_frame_body(ev.name, payload));
+  auto facts = facts_of(ev);
+  auto name = domain::to_string(ev.kind);
+  auto body = std::make_shared<const std::string>(rt::message_frame_body(name, payload));
   std::vector<std::pair<std::shared_ptr<cable_connection>, std::string>> out;
   std::vector<std::shared_ptr<sse_connection>> streams;
   std::string sse;
@@ -159,8 +151,8 @@ size_t cable_hub::publish(const actors::domain_event& ev, json data) {
     // Numbered in the account's window whether or not a stream is open now: a client that
     // reconnects with Last-Event-ID gets it then.
     auto& buffer = buffers_.try_emplace(ev.account_id, replay_capacity_).first->second;
-    auto id = buffer.append(ev.name, payload, facts);
-    sse = rt::sse_frame(id, ev.name, payload);
+    auto id = buffer.append(name, payload, facts);
+    sse = rt::sse_frame(id, name, payload);
     for (const auto& s : streams_)
       if (rt::delivers(facts, s.who))
         if (auto c = s.connection.lock())

@@ -1,6 +1,7 @@
 #include "net/api/render.hpp"
 #include "net/realtime.hpp"
 #include "net/realtime/presence.hpp"
+#include "net/render/events.hpp"
 #include "persistence/queries/messages.hpp"
 #include "persistence/queries/realtime.hpp"
 
@@ -29,23 +30,6 @@ constexpr auto timeout = std::chrono::seconds{30};
 constexpr auto push_cache_ttl = std::chrono::seconds{60};
 constexpr size_t push_cache_entries = 100000;
 
-enum class push_kind { plain, message, conversation, typing };
-
-push_kind kind_of(const std::string& name) {
-  if (name == "message.created" || name == "message.updated" || name == "first.reply.created")
-    return push_kind::message;
-  if (name == "conversation.typing_on" || name == "conversation.typing_off")
-    return push_kind::typing;
-  if (name.starts_with("contact."))
-    return push_kind::plain;
-  return push_kind::conversation; // conversation.*, assignee.changed, team.changed
-}
-
-int64_t id_in(const json& j, const char* key) {
-  auto it = j.find(key);
-  return it != j.end() && it->is_number_integer() ? it->get<int64_t>() : 0;
-}
-
 /// The cache key of a push key ("kind:id").
 std::string key_of(const std::string& kind, int64_t id) {
   return kind + ":" + std::to_string(id);
@@ -58,8 +42,7 @@ std::string key_of(const push_key& key) {
 /// One event on its way to the hub while the rest of its push data is read.
 struct pending_push {
   actors::domain_event ev;
-  json data;
-  push_kind kind = push_kind::plain;
+  json data; ///< render::event_data, completed by `complete`
   std::unordered_map<std::string, json> found;
   json last_message; ///< the conversation's last chat message (conversation data)
   int outstanding = 0;
@@ -77,12 +60,12 @@ struct listener_state {
 
 /// The keys a conversation's push data needs (meta.sender, meta.assignee, meta.team,
 /// contact_inbox, channel).
-void conversation_keys(const json& c, const actors::domain_event& ev, std::vector<push_key>& keys) {
+void conversation_keys(const actors::domain_event& ev, std::vector<push_key>& keys) {
   if (ev.contact_id != 0)
     keys.push_back({"Contact", ev.contact_id});
-  if (auto assignee = id_in(c, "assignee_id"))
+  if (auto assignee = ev.conversation.assignee_id)
     keys.push_back({"User", assignee});
-  if (auto team = id_in(c, "team_id"))
+  if (auto team = ev.conversation.team_id)
     keys.push_back({"Team", team});
   if (ev.contact_inbox_id != 0)
     keys.push_back({"ContactInbox", ev.contact_inbox_id});
@@ -92,28 +75,25 @@ void conversation_keys(const json& c, const actors::domain_event& ev, std::vecto
 
 std::vector<push_key> keys_of(const pending_push& p) {
   std::vector<push_key> keys;
-  const auto& d = p.data;
-  if (p.ev.by.type == "User" && p.ev.by.id != 0)
-    keys.push_back({"User", p.ev.by.id}); // `performer`
-  switch (p.kind) {
-    case push_kind::message: {
-      auto type = d.find("sender_type");
-      if (type != d.end() && type->is_string() && id_in(d, "sender_id") != 0)
-        keys.push_back({type->get<std::string>(), id_in(d, "sender_id")});
-      if (p.ev.contact_inbox_id != 0)
-        keys.push_back({"ContactInbox", p.ev.contact_inbox_id});
+  const auto& ev = p.ev;
+  if (ev.by.type == "User" && ev.by.id != 0)
+    keys.push_back({"User", ev.by.id}); // `performer`
+  switch (domain::payload_of(ev.kind)) {
+    case domain::event_payload::message:
+      if (!ev.message.sender_type.empty() && ev.message.sender_id != 0)
+        keys.push_back({ev.message.sender_type, ev.message.sender_id});
+      if (ev.contact_inbox_id != 0)
+        keys.push_back({"ContactInbox", ev.contact_inbox_id});
       break;
-    }
-    case push_kind::conversation:
-      conversation_keys(d, p.ev, keys);
+    case domain::event_payload::conversation:
+      conversation_keys(ev, keys);
       break;
-    case push_kind::typing:
-      if (d.contains("conversation"))
-        conversation_keys(d["conversation"], p.ev, keys);
-      if (p.ev.by.id != 0 && (p.ev.by.type == "User" || p.ev.by.type == "Contact"))
-        keys.push_back({p.ev.by.type, p.ev.by.id});
+    case domain::event_payload::typing:
+      conversation_keys(ev, keys);
+      if (ev.by.id != 0 && (ev.by.type == "User" || ev.by.type == "Contact"))
+        keys.push_back({ev.by.type, ev.by.id});
       break;
-    case push_kind::plain:
+    default:
       break;
   }
   return keys;
@@ -128,8 +108,8 @@ json found_or_null(const pending_push& p, const std::string& key) {
 void complete_conversation(json& c, const pending_push& p) {
   const auto& ev = p.ev;
   auto contact_inbox = found_or_null(p, key_of("ContactInbox", ev.contact_inbox_id));
-  auto assignee = id_in(c, "assignee_id");
-  auto team = id_in(c, "team_id");
+  auto assignee = ev.conversation.assignee_id;
+  auto team = ev.conversation.team_id;
   c["meta"]
     = {{"sender", found_or_null(p, key_of("Contact", ev.contact_id))},
        {"assignee", assignee != 0 ? found_or_null(p, key_of("User", assignee)) : json(nullptr)},
@@ -147,34 +127,37 @@ void complete_conversation(json& c, const pending_push& p) {
 /// `performer` (Current.user: null when a contact or the system acted).
 void complete(pending_push& p) {
   auto& d = p.data;
+  const auto& ev = p.ev;
   d["performer"]
-    = p.ev.by.type == "User" ? found_or_null(p, key_of("User", p.ev.by.id)) : json(nullptr);
-  switch (p.kind) {
-    case push_kind::message: {
-      auto type = d.find("sender_type");
-      if (type != d.end() && type->is_string() && id_in(d, "sender_id") != 0)
-        d["sender"] = found_or_null(p, key_of(type->get<std::string>(), id_in(d, "sender_id")));
-      auto ci = found_or_null(p, key_of("ContactInbox", p.ev.contact_inbox_id));
-      if (!d.contains("conversation") || !d["conversation"].is_object())
-        d["conversation"] = json::object();
+    = ev.by.type == "User" ? found_or_null(p, key_of("User", ev.by.id)) : json(nullptr);
+  switch (domain::payload_of(ev.kind)) {
+    case domain::event_payload::message: {
+      const auto& msg = ev.message;
+      if (!msg.sender_type.empty() && msg.sender_id != 0)
+        d["sender"] = found_or_null(p, key_of(msg.sender_type, msg.sender_id));
+      auto ci = found_or_null(p, key_of("ContactInbox", ev.contact_inbox_id));
       d["conversation"]["contact_inbox"]
         = {{"source_id", ci.is_object() ? ci.value("source_id", json(nullptr)) : json(nullptr)}};
       break;
     }
-    case push_kind::conversation:
+    case domain::event_payload::conversation:
       complete_conversation(d, p);
       break;
-    case push_kind::typing:
-      if (d.contains("conversation") && d["conversation"].is_object())
-        complete_conversation(d["conversation"], p);
-      d["user"] = found_or_null(p, key_of(p.ev.by.type, p.ev.by.id));
+    case domain::event_payload::typing:
+      complete_conversation(d["conversation"], p);
+      d["user"] = found_or_null(p, key_of(ev.by.type, ev.by.id));
       break;
-    case push_kind::plain:
+    default:
       break;
   }
+  // Chatwoot adds the account to every payload.
+  d["account_id"] = ev.account_id;
 }
 
-using listener_pointer = actors::listener_actor::pointer;
+/// The listener plus its own timer message: an account's coalesced presence push is due.
+using cable_listener_actor
+  = actors::listener_actor::extend<caf::reacts_to<actors::presence_atom, int64_t>>;
+using listener_pointer = cable_listener_actor::pointer;
 
 /// Publishes the conversation's events whose push data is complete, in order.
 void drain(const std::shared_ptr<listener_state>& st, int64_t conversation_id) {
@@ -185,7 +168,10 @@ void drain(const std::shared_ptr<listener_state>& st, int64_t conversation_id) {
   while (!queue.empty() && queue.front()->outstanding == 0) {
     auto& p = *queue.front();
     complete(p);
-    st->hub->publish(p.ev, std::move(p.data));
+    if (domain::payload_of(p.ev.kind) == domain::event_payload::contact)
+      st->hub->publish(p.ev, render::contact_push(p.ev, p.data["performer"]));
+    else
+      st->hub->publish(p.ev, p.data.dump());
     queue.pop_front();
   }
   if (queue.empty())
@@ -254,16 +240,14 @@ void read_last_message(listener_pointer self, const std::shared_ptr<listener_sta
 
 void push(listener_pointer self, const std::shared_ptr<listener_state>& st,
           const actors::domain_event& ev) {
-  if (!rt::broadcast_event(ev.name))
+  if (!domain::broadcast(ev.kind))
     return;
+  auto payload = domain::payload_of(ev.kind);
+  if (payload == domain::event_payload::contact)
+    st->cache.erase(key_of("Contact", ev.contact_id)); // cached sender data is stale
   auto p = std::make_shared<pending_push>();
   p->ev = ev;
-  p->data = json::parse(ev.data, nullptr, false);
-  if (!p->data.is_object())
-    return;
-  p->kind = kind_of(ev.name);
-  if (p->kind == push_kind::plain) // contact events: cached sender data is stale
-    st->cache.erase(key_of("Contact", id_in(p->data, "id")));
+  p->data = render::event_data(ev);
   auto missing = take_cached(*st, *p);
   auto conversation = ev.conversation_id;
   st->queues[conversation].push_back(p);
@@ -275,7 +259,7 @@ void push(listener_pointer self, const std::shared_ptr<listener_state>& st,
     ++p->outstanding;
     look_up(self, st, p, std::move(missing), done);
   }
-  if (p->kind == push_kind::conversation || p->kind == push_kind::typing) {
+  if (payload == domain::event_payload::conversation || payload == domain::event_payload::typing) {
     ++p->outstanding;
     read_last_message(self, st, p, done);
   }
@@ -286,17 +270,10 @@ void push(listener_pointer self, const std::shared_ptr<listener_state>& st,
 /// presence.changed: coalesced, many agents arriving at once cost one push per account.
 void presence_changed(listener_pointer self, const std::shared_ptr<listener_state>& st,
                       const actors::domain_event& ev) {
-  auto data = json::parse(ev.data, nullptr, false);
-  if (!data.is_object())
-    return;
-  auto user = id_in(data, "user_id");
+  auto user = ev.by.id;
   st->cache.erase(key_of("User", user));
-  if (st->hub->note_presence(ev.account_id, user, data.value("status", std::string{"offline"}))) {
-    actors::domain_event flush;
-    flush.name = "presence.flush";
-    flush.account_id = ev.account_id;
-    self->delayed_send(self, st->presence_delay, actors::event_atom_v, std::move(flush));
-  }
+  if (st->hub->note_presence(ev.account_id, user, ev.presence))
+    self->delayed_send(self, st->presence_delay, actors::presence_atom_v, ev.account_id);
 }
 
 /// presence.flush: the account's presence goes to its agents.
@@ -316,20 +293,20 @@ actors::listener_actor spawn_cable_listener(const api::context& ctx, std::shared
   state->hub = std::move(hub);
   state->presence_delay = presence_delay;
   // (The state travels as a spawn argument: CAF 0.17 needs at least one for function actors.)
-  return ctx.sys->spawn(
+  cable_listener_actor listener = ctx.sys->spawn(
     [](listener_pointer self,
-       std::shared_ptr<listener_state> st) -> actors::listener_actor::behavior_type {
+       std::shared_ptr<listener_state> st) -> cable_listener_actor::behavior_type {
       return {
         [=](actors::event_atom, const actors::domain_event& ev) {
-          if (ev.name == "presence.changed")
+          if (ev.kind == domain::event_kind::presence_changed)
             return presence_changed(self, st, ev);
-          if (ev.name == "presence.flush")
-            return presence_flush(st, ev.account_id);
           push(self, st, ev);
         },
+        [=](actors::presence_atom, int64_t account_id) { presence_flush(st, account_id); },
       };
     },
     std::move(state));
+  return listener;
 }
 
 } // namespace messenger::net

@@ -36,9 +36,11 @@ subscriber contact(int64_t contact_id, int64_t contact_inbox, bool verified = fa
   return s;
 }
 
-event_facts facts(std::string name) {
+event_facts facts(std::string_view name) {
   event_facts ev;
-  ev.name = std::move(name);
+  auto kind = messenger::domain::event_kind_named(name);
+  CAF_REQUIRE(kind.has_value());
+  ev.kind = *kind;
   ev.account_id = 1;
   ev.inbox_id = 10;
   ev.contact_id = 50;
@@ -153,4 +155,29 @@ CAF_TEST(the replay buffer resumes after an id or asks for a resync) {
   CAF_CHECK(buffer.since(2).has_value());
   CAF_CHECK_EQUAL(sse_frame(4, "message.created", R"({"id":1})"),
                   "id: 4\nevent: message.created\ndata: {\"id\":1}\n\n");
+}
+
+CAF_TEST(every event kind has one chatwoot name and the tables agree) {
+  using messenger::domain::event_kind;
+  using messenger::domain::event_payload;
+  namespace d = messenger::domain;
+  for (uint8_t i = 0; i <= static_cast<uint8_t>(event_kind::presence_changed); ++i) {
+    auto kind = static_cast<event_kind>(i);
+    auto named = d::event_kind_named(d::event_name(kind));
+    CAF_REQUIRE(named.has_value());
+    CAF_CHECK(*named == kind);
+  }
+  CAF_CHECK(!d::event_kind_named("presence.flush").has_value());
+  CAF_CHECK_EQUAL(d::event_name(event_kind::typing_on), "conversation.typing_on");
+  CAF_CHECK_EQUAL(d::webhook_name(event_kind::message_created), "message_created");
+  CAF_CHECK_EQUAL(d::webhook_name(event_kind::typing_off), "conversation_typing_off");
+  // Chatwoot sends no webhook for these (WebhookListener has no handler).
+  CAF_CHECK_EQUAL(d::webhook_name(event_kind::assignee_changed), "");
+  CAF_CHECK_EQUAL(d::webhook_name(event_kind::first_reply_created), "");
+  CAF_CHECK(!d::broadcast(event_kind::presence_changed));
+  CAF_CHECK(!d::broadcast(event_kind::conversation_opened));
+  CAF_CHECK(d::broadcast(event_kind::team_changed));
+  CAF_CHECK(d::payload_of(event_kind::first_reply_created) == event_payload::message);
+  CAF_CHECK(d::payload_of(event_kind::typing_on) == event_payload::typing);
+  CAF_CHECK(d::payload_of(event_kind::contact_updated) == event_payload::contact);
 }

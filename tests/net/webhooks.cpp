@@ -162,11 +162,13 @@ struct webhook_actor_fixture : fixture {
   /// A message_created event of account 1 with this content.
   void send_message_event(const std::string& content) {
     actors::domain_event ev;
-    ev.name = "message.created";
+    ev.kind = domain::event_kind::message_created;
     ev.account_id = 1;
     ev.inbox_id = 1;
     ev.display_id = 1;
-    ev.data = json{{"id", 1}, {"content", content}, {"message_type", 1}, {"created_at", 0}}.dump();
+    ev.message.id = 1;
+    ev.message.content = content;
+    ev.message.message_type = 1;
     self->send(hooks, actors::event_atom_v, std::move(ev));
   }
 
