@@ -51,7 +51,7 @@ void arm_snooze(pointer self) {
   if (st.conv.status != domain::conversation_status::snoozed || !st.conv.snoozed_until)
     return;
   auto delay = st.ctx.clock.until(*st.conv.snoozed_until, self->clock().now());
-  self->delayed_send(self, delay, wake_atom_v, st.snooze_generation);
+  self->delayed_send(self, delay, snooze_due_atom_v, st.snooze_generation);
 }
 
 void arm_idle(pointer self) {
@@ -311,7 +311,7 @@ conversation_actor::behavior_type conversation(pointer self, conversation_row in
       return admitted(self, [&] { return delete_message(self, message_id, by); });
     },
     [=](retire_atom) -> caf::result<bool> { return retire(self); },
-    [=](wake_atom, uint64_t generation) { wake(self, generation); },
+    [=](snooze_due_atom, uint64_t generation) { wake(self, generation); },
     [=](idle_atom, uint64_t generation) { idle(self, generation); },
   };
 }

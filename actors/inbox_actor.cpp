@@ -72,7 +72,7 @@ void arm_rate_wake(pointer self, domain::timestamp now) {
   }
   if (!earliest)
     return;
-  self->delayed_send(self, st.ctx.clock.until(*earliest, self->clock().now()), wake_atom_v,
+  self->delayed_send(self, st.ctx.clock.until(*earliest, self->clock().now()), rate_window_atom_v,
                      ++st.wake_generation);
 }
 
@@ -343,7 +343,7 @@ inbox_actor::behavior_type inbox(pointer self, inbox_row row, entity_context ctx
       eligibility_changed(self, user_id, eligible);
     },
     [=](inspect_atom) -> inbox_view { return view_of(self); },
-    [=](wake_atom, uint64_t generation) {
+    [=](rate_window_atom, uint64_t generation) {
       if (!self->state.retiring && generation == self->state.wake_generation)
         drain(self);
     },

@@ -66,7 +66,7 @@ using conversation_actor = caf::typed_actor<
   caf::replies_to<attributes_atom, std::string, performer>::with<conversation_row>,
   caf::replies_to<team_atom, int64_t, std::string, performer>::with<conversation_row>,
   caf::replies_to<delete_atom, int64_t, performer>::with<message_row>,
-  caf::replies_to<get_atom>::with<conversation_row>, caf::reacts_to<wake_atom, uint64_t>,
+  caf::replies_to<get_atom>::with<conversation_row>, caf::reacts_to<snooze_due_atom, uint64_t>,
   caf::reacts_to<idle_atom, uint64_t>, caf::replies_to<retire_atom>::with<bool>,
   caf::replies_to<inspect_atom>::with<conversation_view>>;
 
@@ -76,7 +76,7 @@ using inbox_actor = caf::typed_actor<
   caf::reacts_to<want_agent_atom, int64_t, int64_t>,
   caf::reacts_to<member_atom, int64_t, bool, std::string>,
   caf::reacts_to<eligible_atom, int64_t, bool>, caf::reacts_to<toggle_atom, bool>,
-  caf::replies_to<inspect_atom>::with<inbox_view>, caf::reacts_to<wake_atom, uint64_t>,
+  caf::replies_to<inspect_atom>::with<inbox_view>, caf::reacts_to<rate_window_atom, uint64_t>,
   caf::reacts_to<idle_atom, uint64_t>, caf::replies_to<retire_atom>::with<bool>>;
 
 /// An agent: presence per account, availability, auto_offline; tells its inboxes when
@@ -87,7 +87,7 @@ using operator_actor = caf::typed_actor<
   caf::replies_to<availability_atom, int64_t, uint8_t, bool>::with<operator_view>,
   caf::replies_to<member_atom, int64_t, int64_t, bool>::with<operator_view>,
   caf::replies_to<eligible_atom, int64_t>::with<bool>,
-  caf::replies_to<get_atom>::with<operator_view>, caf::reacts_to<wake_atom, uint64_t>,
+  caf::replies_to<get_atom>::with<operator_view>, caf::reacts_to<presence_expiry_atom, uint64_t>,
   caf::reacts_to<idle_atom, uint64_t>>;
 
 /// Maps (kind, id) to the entity's actor, spawning (after loading its state) on first

@@ -91,8 +91,8 @@ void arm_expiry(pointer self) {
   }
   ++st.wake_generation;
   if (earliest)
-    self->delayed_send(self, st.ctx.clock.until(*earliest, self->clock().now()), wake_atom_v,
-                       st.wake_generation);
+    self->delayed_send(self, st.ctx.clock.until(*earliest, self->clock().now()),
+                       presence_expiry_atom_v, st.wake_generation);
 }
 
 operator_view view_of(pointer self) {
@@ -245,7 +245,7 @@ operator_actor::behavior_type operator_fn(pointer self, operator_row row, entity
     },
     [=](eligible_atom, int64_t account_id) -> bool { return eligible_in(self, account_id); },
     [=](get_atom) -> operator_view { return view_of(self); },
-    [=](wake_atom, uint64_t generation) { wake(self, generation); },
+    [=](presence_expiry_atom, uint64_t generation) { wake(self, generation); },
     [=](idle_atom, uint64_t generation) { idle(self, generation); },
   };
 }

@@ -130,7 +130,7 @@ void attempt(pointer self, std::string url, std::string body, std::string secret
         }
         retries().inc();
         domain::backoff policy{s.opts.retry_base, s.opts.retry_cap};
-        self->delayed_send(self, policy.delay(tries), actors::wake_atom_v, url, body, secret,
+        self->delayed_send(self, policy.delay(tries), actors::retry_atom_v, url, body, secret,
                            delivery, tries + 1);
       },
       [=](caf::error& err) {
@@ -216,7 +216,7 @@ caf::behavior webhooks(pointer self, actors::reader_actor reader, webhook_option
                       log::fields{}("account", ev.account_id)("error", self->system().render(err)));
           });
     },
-    [=](actors::wake_atom, std::string& url, std::string& body, std::string& secret,
+    [=](actors::retry_atom, std::string& url, std::string& body, std::string& secret,
         std::string& delivery, uint32_t tries) {
       attempt(self, std::move(url), std::move(body), std::move(secret), std::move(delivery), tries);
     },

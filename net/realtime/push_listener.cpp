@@ -156,7 +156,7 @@ void complete(pending_push& p) {
 
 /// The listener plus its own timer message: an account's coalesced presence push is due.
 using cable_listener_actor
-  = actors::listener_actor::extend<caf::reacts_to<actors::presence_atom, int64_t>>;
+  = actors::listener_actor::extend<caf::reacts_to<actors::presence_flush_atom, int64_t>>;
 using listener_pointer = cable_listener_actor::pointer;
 
 /// Publishes the conversation's events whose push data is complete, in order.
@@ -273,7 +273,7 @@ void presence_changed(listener_pointer self, const std::shared_ptr<listener_stat
   auto user = ev.by.id;
   st->cache.erase(key_of("User", user));
   if (st->hub->note_presence(ev.account_id, user, ev.presence))
-    self->delayed_send(self, st->presence_delay, actors::presence_atom_v, ev.account_id);
+    self->delayed_send(self, st->presence_delay, actors::presence_flush_atom_v, ev.account_id);
 }
 
 /// presence.flush: the account's presence goes to its agents.
@@ -302,7 +302,7 @@ actors::listener_actor spawn_cable_listener(const api::context& ctx, std::shared
             return presence_changed(self, st, ev);
           push(self, st, ev);
         },
-        [=](actors::presence_atom, int64_t account_id) { presence_flush(st, account_id); },
+        [=](actors::presence_flush_atom, int64_t account_id) { presence_flush(st, account_id); },
       };
     },
     std::move(state));
