@@ -67,6 +67,7 @@ struct batch_outcome {
   std::vector<persistence::write_result> results; ///< one per command, empty on error
   std::vector<uint8_t> codes;                     ///< 0 = committed, else messenger::errc
   std::vector<std::string> details;               ///< error detail per command
+  std::vector<std::string> constraints;           ///< violated constraint per command, or ""
   uint64_t transactions_committed = 0;
   uint64_t transactions_rolled_back = 0;
   bool connected = false;
@@ -166,7 +167,8 @@ typename Inspector::result_type inspect(Inspector& f, entity_counts& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, batch_outcome& x) {
   return f(caf::meta::type_name("messenger::actors::batch_outcome"), x.results, x.codes, x.details,
-           x.transactions_committed, x.transactions_rolled_back, x.connected, x.backend_pid);
+           x.constraints, x.transactions_committed, x.transactions_rolled_back, x.connected,
+           x.backend_pid);
 }
 
 template <class Inspector>

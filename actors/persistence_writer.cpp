@@ -63,6 +63,7 @@ committer_actor::behavior_type committer(committer_actor::stateful_pointer<commi
       out.results.resize(commands.size());
       out.codes.assign(commands.size(), static_cast<uint8_t>(errc::database_unavailable));
       out.details.assign(commands.size(), "no database connection");
+      out.constraints.assign(commands.size(), std::string{});
       static auto& sizes = metrics::histogram_of("messenger_persistence_batch_size",
                                                  "Commands per group-commit batch",
                                                  {1, 2, 4, 8, 16, 32, 64, 128, 256, 512}, 1);
@@ -100,6 +101,7 @@ committer_actor::behavior_type committer(committer_actor::stateful_pointer<commi
           } else {
             out.codes[i] = static_cast<uint8_t>(results[i].error().code);
             out.details[i] = results[i].error().detail;
+            out.constraints[i] = results[i].error().constraint;
             if (results[i].error().code == errc::database_unavailable
                 || results[i].error().code == errc::commit_unknown) {
               lost = true;
@@ -191,8 +193,12 @@ void dispatch(writer_pointer self) {
             ++s.stats.commands_failed;
             auto code
               = i < out.codes.size() ? static_cast<errc>(out.codes[i]) : errc::database_error;
-            auto detail = i < out.details.size() ? out.details[i] : std::string{};
-            promises[i].deliver(to_caf_error({code, detail}));
+            error_info info{code, {}};
+            if (i < out.details.size())
+              info.detail = out.details[i];
+            if (i < out.constraints.size())
+              info.constraint = out.constraints[i];
+            promises[i].deliver(to_caf_error(info));
           }
         }
         dispatch(self);

@@ -15,6 +15,10 @@ struct error_info {
   /// PostgreSQL's SQLSTATE when a statement failed ("23505"), else empty. Set by
   /// persistence::connection; it does not cross actors (the writer passes code + detail).
   std::string sqlstate{};
+  /// The violated constraint or unique index ("uniq_email_per_account_contact") of an
+  /// integrity error, else empty. Set by persistence::connection; crosses actors with the
+  /// error, so that handlers map a conflict by its constraint, never by the message text.
+  std::string constraint{};
 };
 
 /// Result type of domain, config and persistence functions (g++ 12 has no std::expected).

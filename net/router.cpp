@@ -1,5 +1,7 @@
 #include "net/router.hpp"
 
+#include "common/log.hpp"
+
 #include <nlohmann/json.hpp>
 
 namespace messenger::net {
@@ -61,8 +63,10 @@ void router::dispatch(http_request& req, const responder& respond) const {
       try {
         r.fn(req, respond);
       } catch (const nlohmann::json::exception& e) {
-        // A body member of the wrong type met a typed read (`value()`, `get<T>()`): the
-        // client's fault, answered like a failed Rails parameter check.
+        // Handlers check member types before they read (params.hpp's readers answer 422
+        // without exceptions); a typed read that still throws is a handler bug. The client
+        // still gets a 422, never a 500, and the bug is logged.
+        log::warn("api_unchecked_json_read", log::fields{}("route", r.pattern)("error", e.what()));
         respond(http_response::error(422, std::string{"Validation failed: "} + e.what()));
       }
       return;

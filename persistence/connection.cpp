@@ -22,15 +22,35 @@ struct connection_lost {
 
 error_info classify(const pqxx::sql_error& e) {
   const std::string state = e.sqlstate();
-  // (The violated constraint's name is not reachable: libpqxx 6.4 drops the PGresult, with
-  // its PG_DIAG_CONSTRAINT_NAME field, before it throws.)
   if (state == "23505")
-    return {errc::conflict, e.what(), state};
-  if (state == "23503" || state == "23502" || state == "23514" || state == "22P02"
-      || state.rfind("22", 0) == 0)
+    return {errc::conflict, e.what(), state, constraint_of(e.what())};
+  if (state == "23503" || state == "23514")
+    return {errc::invalid_argument, e.what(), state, constraint_of(e.what())};
+  if (state == "23502" || state == "22P02" || state.rfind("22", 0) == 0)
     return {errc::invalid_argument, e.what(), state};
   return {errc::database_error, e.what(), state};
 }
+
+} // namespace
+
+std::string constraint_of(std::string_view message) {
+  // libpqxx 6.4 drops the PGresult, with its PG_DIAG_CONSTRAINT_NAME field, before it throws,
+  // so the name is read from the primary message: `... violates unique constraint "NAME"`
+  // (foreign key and check messages name it the same way). Connections ask for untranslated
+  // messages (lc_messages = C) where the role may; otherwise the name may not be found, and
+  // handlers answer the generic conflict.
+  auto line = message.substr(0, message.find('\n'));
+  auto word = line.find("constraint \"");
+  if (word == std::string_view::npos)
+    return {};
+  auto begin = word + 12;
+  auto end = line.find('"', begin);
+  if (end == std::string_view::npos)
+    return {};
+  return std::string{line.substr(begin, end - begin)};
+}
+
+namespace {
 
 bool is_connection_state(std::string_view state) {
   // Class 08: connection exception; 57P0x: operator intervention (terminate, shutdown).
@@ -130,6 +150,14 @@ expected<std::unique_ptr<connection>> connection::open(const std::string& url) {
   try {
     auto state = std::make_unique<impl>();
     state->conn = std::make_unique<pqxx::connection>(url);
+    try {
+      // Untranslated messages, so constraint_of finds the constraint (superusers only;
+      // other roles keep the server's language).
+      pqxx::nontransaction tx{*state->conn};
+      tx.exec("SET lc_messages TO 'C'");
+    } catch (const pqxx::sql_error&) {
+      // nop: not permitted for this role
+    }
     return std::unique_ptr<connection>{new connection(std::move(state))};
   } catch (const std::exception& e) {
     return make_unexpected(errc::database_unavailable, e.what());

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace messenger::persistence {
@@ -17,6 +18,10 @@ struct batch_stats {
   uint64_t commands_committed = 0;
   uint64_t commands_failed = 0;
 };
+
+/// The constraint a PostgreSQL integrity error names (`... violates unique constraint
+/// "NAME"`), or "" when the message names none.
+std::string constraint_of(std::string_view message);
 
 /// One PostgreSQL connection (libpqxx behind a pimpl, so pqxx stays in this folder's
 /// .cpp files). Blocking: use it only from a detached actor or a plain thread.

@@ -70,7 +70,10 @@ void create_agent(const context& ctx, http_request& req, responder respond) {
   auto email = string_field(agent, "email");
   auto role = string_field(agent, "role").value_or("agent");
   auto availability = availability_of(string_field(agent, "availability").value_or("online"));
-  bool auto_offline = agent.value("auto_offline", true);
+  std::string problem;
+  bool auto_offline = bool_field(agent, "auto_offline", problem).value_or(true);
+  if (answered_problem(problem, respond))
+    return;
   if (!email || email->find('@') == std::string::npos)
     return respond(http_response::error(422, "Email is invalid"));
   if (role != "agent" && role != "administrator")

@@ -97,13 +97,6 @@ std::optional<contact_fields> parse_contact_fields(const json& body, contact_pro
   return f;
 }
 
-/// Chatwoot's answer to ActiveRecord::RecordInvalid (request_exception_handler.rb
-/// render_record_invalid): 422 `{"message": "<full messages>", "attributes": [names]}`.
-http_response record_invalid(const std::string& message, const std::string& attribute) {
-  return http_response::json(
-    422, json{{"message", message}, {"attributes", json::array({attribute})}}.dump());
-}
-
 /// The Application API's contact attributes: as contact_fields_of, but a failed model
 /// validation answers the RecordInvalid shape, as Chatwoot's `save!` does.
 std::optional<contact_fields> app_contact_fields(const json& body, const responder& respond) {
@@ -119,12 +112,10 @@ std::optional<contact_fields> app_contact_fields(const json& body, const respond
 /// (RecordInvalid, "Email has already been taken"); anything else as error_response.
 http_response contact_write_error(const caf::error& err) {
   auto info = actors::from_caf_error(err);
-  if (info.code == errc::conflict) {
-    if (info.detail.find("uniq_email_per_account_contact") != std::string::npos)
-      return record_invalid("Email has already been taken", "email");
-    if (info.detail.find("uniq_identifier_per_account_contact") != std::string::npos)
-      return record_invalid("Identifier has already been taken", "identifier");
-  }
+  if (info.code == errc::conflict)
+    if (auto attribute = unique_attribute(info.constraint);
+        attribute && (*attribute == "email" || *attribute == "identifier"))
+      return already_taken(*attribute);
   return error_response(err);
 }
 
@@ -379,7 +370,10 @@ void create_contact_inbox(const context& ctx, http_request& req, responder respo
   q::contact_inbox_request in;
   auto inbox = int_field(*body, "inbox_id");
   in.source_id = string_field(*body, "source_id");
-  in.hmac_verified = body->value("hmac_verified", false);
+  std::string problem;
+  in.hmac_verified = bool_field(*body, "hmac_verified", problem).value_or(false);
+  if (answered_problem(problem, respond))
+    return;
   if (!inbox)
     return respond(http_response::error(422, "inbox_id is required"));
   in.inbox_id = *inbox;

@@ -13,6 +13,45 @@
 
 namespace messenger::net::api {
 
+namespace {
+
+/// Rails' full message of a uniqueness validation: "Email has already been taken".
+std::string taken_message(std::string_view attribute) {
+  std::string out{attribute};
+  if (!out.empty())
+    out[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(out[0])));
+  out += " has already been taken";
+  return out;
+}
+
+} // namespace
+
+http_response record_invalid(const std::string& message, const std::string& attribute) {
+  return http_response::json(
+    422, nlohmann::json{{"message", message}, {"attributes", nlohmann::json::array({attribute})}}
+           .dump());
+}
+
+http_response already_taken(std::string_view attribute) {
+  return record_invalid(taken_message(attribute), std::string{attribute});
+}
+
+std::optional<std::string_view> unique_attribute(std::string_view constraint) {
+  // The unique indexes behind Chatwoot's uniqueness validations (DATA_MODEL.md), by name.
+  static constexpr std::pair<std::string_view, std::string_view> indexes[] = {
+    {"uniq_email_per_account_contact", "email"},
+    {"uniq_identifier_per_account_contact", "identifier"},
+    {"index_contact_inboxes_on_inbox_id_and_source_id", "source_id"},
+    {"index_webhooks_on_account_id_and_url", "url"},
+    {"index_labels_on_title_and_account_id", "title"},
+    {"index_teams_on_name_and_account_id", "name"},
+  };
+  for (const auto& [index, attribute] : indexes)
+    if (index == constraint)
+      return attribute;
+  return std::nullopt;
+}
+
 http_response error_response(const caf::error& err) {
   auto info = actors::from_caf_error(err);
   switch (info.code) {
@@ -23,14 +62,10 @@ http_response error_response(const caf::error& err) {
     case errc::invalid_argument:
       return http_response::error(422, info.detail);
     case errc::conflict: {
-      // A unique index said no; name the attribute the way Rails validations do rather
-      // than echoing PostgreSQL's message.
-      for (const char* attribute : {"email", "identifier", "phone_number", "source_id", "url"})
-        if (info.detail.find(attribute) != std::string::npos) {
-          std::string name{attribute};
-          name[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(name[0])));
-          return http_response::error(422, name + " has already been taken");
-        }
+      // A unique index said no: name the attribute the way Rails validations do rather than
+      // echoing PostgreSQL's message.
+      if (auto attribute = unique_attribute(info.constraint))
+        return http_response::error(422, taken_message(*attribute));
       return http_response::error(422, "Validation failed: already exists");
     }
     case errc::rate_limited:

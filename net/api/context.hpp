@@ -16,6 +16,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 /// What every API handler uses: the context of actors behind the edge, the requests to them,
@@ -45,6 +46,17 @@ struct context {
 
 /// errc / caf::error -> HTTP status + Chatwoot's {"error": ...} body.
 http_response error_response(const caf::error& err);
+
+/// Chatwoot's answer to ActiveRecord::RecordInvalid (request_exception_handler.rb
+/// render_record_invalid): 422 `{"message": "<full messages>", "attributes": [names]}`.
+http_response record_invalid(const std::string& message, const std::string& attribute);
+
+/// record_invalid for a uniqueness validation: "Email has already been taken", ["email"].
+http_response already_taken(std::string_view attribute);
+
+/// The attribute a unique index validates (Rails' "Email has already been taken"), by the
+/// index's name (error_info::constraint); nothing for other constraints.
+std::optional<std::string_view> unique_attribute(std::string_view constraint);
 
 /// 404 {"error":"Resource could not be found"} (unknown and foreign ids alike).
 http_response not_found();

@@ -286,9 +286,8 @@ int64_t number_member(const json& body, const char* key) {
     return 0;
   if (body[key].is_number_integer())
     return body[key].get<int64_t>();
-  if (body[key].is_string() && !body[key].get<std::string>().empty()
-      && body[key].get<std::string>().find_first_not_of("0123456789") == std::string::npos)
-    return std::stoll(body[key].get<std::string>());
+  if (body[key].is_string())
+    return domain::parse_id(body[key].get_ref<const std::string&>()).value_or(-1);
   return -1;
 }
 
@@ -326,7 +325,10 @@ std::optional<create_request> create_request_of(const http_request& req, const r
   create_request r;
   r.inbox_id = number_member(body, "inbox_id");
   r.contact_id = number_member(body, "contact_id");
-  r.source_id = body.value("source_id", std::string{});
+  std::string problem;
+  r.source_id = text_field(body, "source_id", problem).value_or("");
+  if (answered_problem(problem, respond))
+    return std::nullopt;
   if (r.inbox_id < 0 || r.contact_id < 0) {
     respond(http_response::error(422, "inbox_id and contact_id must be numbers"));
     return std::nullopt;

@@ -78,9 +78,9 @@ std::optional<actors::status_command> status_command_of(const json& body,
     int64_t secs = 0;
     if (v.is_number_integer())
       secs = v.get<int64_t>();
-    else if (v.is_string() && !v.get<std::string>().empty()
-             && v.get<std::string>().find_first_not_of("0123456789") == std::string::npos)
-      secs = std::stoll(v.get<std::string>());
+    else if (auto digits
+             = v.is_string() ? domain::parse_id(v.get_ref<const std::string&>()) : std::nullopt)
+      secs = *digits;
     else {
       respond(http_response::error(422, "snoozed_until must be unix seconds"));
       return std::nullopt;
@@ -184,10 +184,13 @@ void toggle_typing_status(const context& ctx, http_request& req, responder respo
   auto body = body_of(req, respond);
   if (!body)
     return;
-  auto status = body->value("typing_status", std::string{});
+  std::string problem;
+  auto status = text_field(*body, "typing_status", problem).value_or("");
+  bool is_private = bool_field(*body, "is_private", problem).value_or(false);
+  if (answered_problem(problem, respond))
+    return;
   if (status != "on" && status != "off" && status != "recording")
     return respond(http_response::error(422, "typing_status must be on or off"));
-  bool is_private = body->value("is_private", false);
   with_conversation(ctx, req, respond, [ctx, respond, status, is_private](conversation_target t) {
     ask_conversation(
       ctx, t.conversation_id, respond, [respond](bool) { respond(http_response::json(200, "")); },

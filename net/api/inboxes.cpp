@@ -88,14 +88,15 @@ bool webhook_of(const json& channel, std::optional<std::string>& webhook,
   return true;
 }
 
-/// A boolean member: nullopt when absent or null; anything but a boolean throws
-/// json::type_error (answered 422).
-std::optional<bool> strict_flag(const json& doc, const char* key) {
+/// A boolean member: nullopt when absent or null; anything but a boolean sets `problem`.
+std::optional<bool> strict_flag(const json& doc, const char* key, std::string& problem) {
   auto it = doc.find(key);
   if (it == doc.end() || it->is_null())
     return std::nullopt;
-  if (!it->is_boolean())
-    throw json::type_error::create(302, std::string{key} + " must be true or false", nullptr);
+  if (!it->is_boolean()) {
+    problem = std::string{key} + " must be true or false";
+    return std::nullopt;
+  }
   return it->get<bool>();
 }
 
@@ -134,16 +135,21 @@ void create_inbox(const context& ctx, http_request& req, responder respond) {
   if (!body)
     return;
   q::create_request in;
-  in.name = body->value("name", std::string{});
+  std::string problem;
+  in.name = text_field(*body, "name", problem).value_or("");
+  auto channel = channel_of(*body);
+  auto type = text_field(channel, "type", problem).value_or("api");
+  in.enable_auto_assignment = strict_flag(*body, "enable_auto_assignment", problem).value_or(true);
+  in.lock_to_single_conversation
+    = strict_flag(*body, "lock_to_single_conversation", problem).value_or(false);
+  if (answered_problem(problem, respond))
+    return;
   if (in.name.empty())
     return respond(http_response::error(422, "Name can't be blank"));
-  auto channel = channel_of(*body);
-  if (channel.value("type", std::string{"api"}) != "api")
+  if (type != "api")
     return respond(http_response::error(422, "only API channels are supported"));
   if (!webhook_of(channel, in.webhook_url, respond))
     return;
-  in.enable_auto_assignment = body->value("enable_auto_assignment", true);
-  in.lock_to_single_conversation = body->value("lock_to_single_conversation", false);
   with_account_user(ctx, req, respond, [ctx, respond, in](caller who) mutable {
     if (!who.administrator)
       return respond(not_admin());
@@ -170,11 +176,12 @@ std::optional<q::update_request> update_of(const json& body, const responder& re
   up.name = string_field(body, "name");
   up.greeting_message = string_field(body, "greeting_message");
   up.timezone = string_field(body, "timezone");
-  up.enable_auto_assignment = strict_flag(body, "enable_auto_assignment");
-  up.greeting_enabled = strict_flag(body, "greeting_enabled");
-  up.lock_to_single_conversation = strict_flag(body, "lock_to_single_conversation");
-  up.hmac_mandatory = strict_flag(channel, "hmac_mandatory");
-  if (!webhook_of(channel, up.webhook_url, respond))
+  std::string problem;
+  up.enable_auto_assignment = strict_flag(body, "enable_auto_assignment", problem);
+  up.greeting_enabled = strict_flag(body, "greeting_enabled", problem);
+  up.lock_to_single_conversation = strict_flag(body, "lock_to_single_conversation", problem);
+  up.hmac_mandatory = strict_flag(channel, "hmac_mandatory", problem);
+  if (answered_problem(problem, respond) || !webhook_of(channel, up.webhook_url, respond))
     return std::nullopt;
   if (up.name && up.name->size() > 255) {
     respond(http_response::error(422, "Name is too long (maximum is 255 characters)"));

@@ -49,14 +49,6 @@ bool valid_title(const std::string& title) {
          });
 }
 
-/// Chatwoot's answer to ActiveRecord::RecordInvalid (request_exception_handler.rb
-/// render_record_invalid): 422 `{"message": "<full messages>", "attributes": [names]}`.
-http_response record_invalid(const std::string& message, const std::string& attribute) {
-  return http_response::json(
-    422, nlohmann::json{{"message", message}, {"attributes", nlohmann::json::array({attribute})}}
-           .dump());
-}
-
 /// The label attributes of the body, or nothing when it answered 422 (Label's validations,
 /// the RecordInvalid shape of `labels.create!`).
 std::optional<labels::label_fields> label_fields_of(http_request& req, const responder& respond,
@@ -94,9 +86,8 @@ void save_label(const context& ctx, persistence::statement stmt, const responder
     [respond](write_result& res) { respond(json_or_not_found(json_doc_of(res.results.at(0)))); },
     [respond](caf::error& err) {
       auto info = actors::from_caf_error(err);
-      if (info.code == errc::conflict
-          && info.detail.find("index_labels_on_title_and_account_id") != std::string::npos)
-        return respond(record_invalid("Title has already been taken", "title"));
+      if (info.code == errc::conflict && unique_attribute(info.constraint) == "title")
+        return respond(already_taken("title"));
       respond(error_response(err));
     },
     actors::write_atom_v, write_command{{std::move(stmt)}});

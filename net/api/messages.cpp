@@ -182,7 +182,10 @@ std::optional<actors::message_command> message_command_of(const json& body,
   cmd.message.message_type = static_cast<uint8_t>(valid->type);
   cmd.message.content_type = valid->content_type;
   cmd.message.content_attributes = valid->content_attributes;
-  cmd.message.is_private = bool_field(body, "private").value_or(false);
+  std::string problem;
+  cmd.message.is_private = bool_field(body, "private", problem).value_or(false);
+  if (answered_problem(problem, respond))
+    return std::nullopt;
   cmd.message.source_id = text_member(body, "source_id");
   cmd.message.echo_id = text_member(body, "echo_id");
   return cmd;

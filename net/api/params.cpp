@@ -63,7 +63,7 @@ std::optional<nlohmann::json> multipart_object(const std::string& body,
 
 } // namespace
 
-std::optional<bool> bool_field(const nlohmann::json& body, const char* key) {
+std::optional<bool> bool_field(const nlohmann::json& body, const char* key, std::string& problem) {
   auto it = body.find(key);
   if (it == body.end() || it->is_null())
     return std::nullopt;
@@ -76,8 +76,27 @@ std::optional<bool> bool_field(const nlohmann::json& body, const char* key) {
     if (s == "false" || s == "0" || s.empty())
       return false;
   }
-  throw nlohmann::json::type_error::create(302, std::string{key} + " must be true or false",
-                                           nullptr);
+  problem = std::string{key} + " must be true or false";
+  return std::nullopt;
+}
+
+bool answered_problem(const std::string& problem, const responder& respond) {
+  if (problem.empty())
+    return false;
+  respond(http_response::error(422, "Validation failed: " + problem));
+  return true;
+}
+
+std::optional<std::string> text_field(const nlohmann::json& body, const char* key,
+                                      std::string& problem) {
+  auto it = body.find(key);
+  if (it == body.end() || it->is_null())
+    return std::nullopt;
+  if (!it->is_string()) {
+    problem = std::string{key} + " must be a string";
+    return std::nullopt;
+  }
+  return it->get<std::string>();
 }
 
 std::optional<nlohmann::json> body_of(const http_request& req, const responder& respond) {

@@ -18,8 +18,17 @@ namespace messenger::net::api {
 std::optional<nlohmann::json> body_of(const http_request& req, const responder& respond);
 
 /// A boolean member: true/false, or Rails' string forms "true"/"false"/"1"/"0" (multipart
-/// fields are strings); anything else throws json::type_error (answered 422).
-std::optional<bool> bool_field(const nlohmann::json& body, const char* key);
+/// fields are strings); nothing when absent or null. Anything else sets `problem`
+/// ("private must be true or false") and answers nothing: the caller answers 422.
+std::optional<bool> bool_field(const nlohmann::json& body, const char* key, std::string& problem);
+
+/// When `problem` is set: answers 422 "Validation failed: <problem>" and returns true.
+bool answered_problem(const std::string& problem, const responder& respond);
+
+/// A string member (possibly empty); nothing when absent or null. Another type sets
+/// `problem` ("name must be a string").
+std::optional<std::string> text_field(const nlohmann::json& body, const char* key,
+                                      std::string& problem);
 
 /// A non-empty string member of a JSON object, or nothing (absent, null, other types).
 std::optional<std::string> string_field(const nlohmann::json& body, const char* key);

@@ -145,6 +145,29 @@ CAF_TEST(invalid messages are 422 and write nothing) {
   CAF_CHECK_EQUAL(q("SELECT count(*) FROM messages"), "0");
 }
 
+CAF_TEST(members of the wrong type are 422 with their name and write nothing) {
+  auto is_private = call_json("POST", base + "/messages", {{"content", "x"}, {"private", 5}}, 422);
+  CAF_CHECK_EQUAL(is_private["error"], "Validation failed: private must be true or false");
+  auto typing = call_json("POST", base + "/toggle_typing_status",
+                          {{"typing_status", "on"}, {"is_private", "maybe"}}, 422);
+  CAF_CHECK_EQUAL(typing["error"], "Validation failed: is_private must be true or false");
+  auto source = call_json("POST", "/api/v1/accounts/1/conversations", {{"source_id", 5}}, 422);
+  CAF_CHECK_EQUAL(source["error"], "Validation failed: source_id must be a string");
+  // Digits beyond int64 are not a time (no out_of_range escaping as a 500).
+  auto snooze
+    = call_json("POST", base + "/toggle_status",
+                {{"status", "snoozed"}, {"snoozed_until", "99999999999999999999999"}}, 422);
+  CAF_CHECK_EQUAL(snooze["error"], "snoozed_until must be unix seconds");
+  auto inbox = call_json("POST", "/api/v1/accounts/1/inboxes",
+                         {{"name", "Hooks"}, {"enable_auto_assignment", "yes"}}, 422);
+  CAF_CHECK_EQUAL(inbox["error"],
+                  "Validation failed: enable_auto_assignment must be true or false");
+  CAF_CHECK_EQUAL(q("SELECT count(*) FROM messages"), "0");
+  CAF_CHECK_EQUAL(q("SELECT count(*) FROM conversations"), "1");
+  CAF_CHECK_EQUAL(q("SELECT count(*) FROM inboxes"), "1");
+  CAF_CHECK_EQUAL(q("SELECT status FROM conversations"), "0");
+}
+
 CAF_TEST(a repeated source_id returns the stored message and creates nothing) {
   auto first
     = call_json("POST", base + "/messages", {{"content", "one"}, {"source_id", "wamid.1"}});

@@ -52,12 +52,31 @@ CAF_TEST(a failing command gets its own error and the others still commit) {
   CAF_REQUIRE(!results[1].has_value());
   CAF_CHECK(results[1].error().code == errc::conflict);
   CAF_CHECK_EQUAL(results[1].error().sqlstate, "23505"); // unique_violation
+  CAF_CHECK_EQUAL(results[1].error().constraint, "items_pkey");
   CAF_CHECK(results[2].has_value());
   CAF_REQUIRE(!results[3].has_value());
   CAF_CHECK(results[3].error().code == errc::database_error);
   CAF_CHECK_EQUAL(results[3].error().sqlstate, "42703"); // undefined_column
+  CAF_CHECK_EQUAL(results[3].error().constraint, "");
   CAF_CHECK(results[4].has_value());
   CAF_CHECK_EQUAL(db.scalar("SELECT string_agg(id::text, ',' ORDER BY id) FROM items"), "1,2,3,7");
+}
+
+CAF_TEST(integrity errors name their constraint) {
+  db.scalar("CREATE UNIQUE INDEX items_note_unique ON items (note)");
+  db.scalar("ALTER TABLE items ADD CONSTRAINT items_note_short CHECK (length(note) < 10)");
+  CAF_REQUIRE(conn->execute_batch({insert(1, "a")}).at(0).has_value());
+  auto results = conn->execute_batch({insert(2, "a"), insert(3, "much too long")});
+  CAF_REQUIRE(!results.at(0).has_value());
+  CAF_CHECK(results[0].error().code == errc::conflict);
+  CAF_CHECK_EQUAL(results[0].error().constraint, "items_note_unique");
+  CAF_REQUIRE(!results.at(1).has_value());
+  CAF_CHECK(results[1].error().code == errc::invalid_argument);
+  CAF_CHECK_EQUAL(results[1].error().constraint, "items_note_short");
+  CAF_CHECK_EQUAL(constraint_of("ERROR:  duplicate key value violates unique constraint "
+                                "\"uniq_email_per_account_contact\"\nDETAIL:  Key (email)"),
+                  "uniq_email_per_account_contact");
+  CAF_CHECK_EQUAL(constraint_of("ERROR:  column \"x\" does not exist"), "");
 }
 
 CAF_TEST(a command is atomic : a later statement failing undoes the earlier ones) {
