@@ -99,8 +99,11 @@ void request_agent_if_needed(pointer self) {
   auto id = st.row.id;
   auto current = st.conv.assignee_id.value_or(0);
   self->request(st.ctx.registry, store_timeout, inbox_atom_v, st.row.inbox_id)
-    .then([=](inbox_actor& inbox) { self->send(inbox, want_agent_atom_v, id, current); },
-          [](caf::error&) {});
+    .then(
+      [=](inbox_actor& inbox) {
+        self->send(inbox, want_agent_atom_v, agent_request{id, current});
+      },
+      [](caf::error&) {});
 }
 
 reporting_row to_row(pointer self, const domain::reporting_event& ev) {
@@ -258,19 +261,17 @@ conversation_actor::behavior_type conversation(pointer self, conversation_row in
     [=](toggle_atom, status_command& cmd) -> caf::result<conversation_row> {
       return admitted(self, [&] { return change_status(self, cmd); });
     },
-    [=](team_atom, int64_t team, std::string& name,
-        performer& by) -> caf::result<conversation_row> {
-      return admitted(self, [&] { return change_team(self, team, name, by); });
+    [=](team_atom, const team_command& cmd) -> caf::result<conversation_row> {
+      return admitted(self, [&] { return change_team(self, cmd); });
     },
-    [=](priority_atom, int32_t prio, performer& by) -> caf::result<conversation_row> {
-      return admitted(self, [&] { return change_priority(self, prio, by); });
+    [=](priority_atom, const priority_command& cmd) -> caf::result<conversation_row> {
+      return admitted(self, [&] { return change_priority(self, cmd); });
     },
-    [=](assign_atom, int64_t assignee, std::string& name,
-        performer& by) -> caf::result<conversation_row> {
-      return admitted(self, [&] { return assign(self, assignee, name, by); });
+    [=](assign_atom, const assign_command& cmd) -> caf::result<conversation_row> {
+      return admitted(self, [&] { return assign(self, cmd); });
     },
-    [=](auto_assign_atom, int64_t agent, std::string& name, int64_t expected) -> caf::result<bool> {
-      return admitted(self, [&] { return auto_assign(self, agent, name, expected); });
+    [=](auto_assign_atom, const auto_assign_command& cmd) -> caf::result<bool> {
+      return admitted(self, [&] { return auto_assign(self, cmd); });
     },
     [=](seen_atom, int64_t user_id) -> caf::result<conversation_row> {
       return admitted(self, [&] { return agent_seen(self, user_id); });
@@ -281,15 +282,14 @@ conversation_actor::behavior_type conversation(pointer self, conversation_row in
     [=](unread_atom) -> caf::result<conversation_row> {
       return admitted(self, [&] { return mark_unread(self); });
     },
-    [=](typing_atom, bool on, bool is_private, performer& by) -> caf::result<bool> {
-      return admitted(self, [&] { return typing(self, on, is_private, by); });
+    [=](typing_atom, const typing_command& cmd) -> caf::result<bool> {
+      return admitted(self, [&] { return typing(self, cmd); });
     },
-    [=](labels_atom, std::vector<std::string>& labels,
-        performer& by) -> caf::result<conversation_row> {
-      return admitted(self, [&] { return set_labels(self, std::move(labels), by); });
+    [=](labels_atom, labels_command& cmd) -> caf::result<conversation_row> {
+      return admitted(self, [&] { return set_labels(self, std::move(cmd)); });
     },
-    [=](attributes_atom, std::string& json_object, performer& by) -> caf::result<conversation_row> {
-      return admitted(self, [&] { return set_custom_attributes(self, json_object, by); });
+    [=](attributes_atom, const attributes_command& cmd) -> caf::result<conversation_row> {
+      return admitted(self, [&] { return set_custom_attributes(self, cmd); });
     },
     [=](get_atom) -> caf::result<conversation_row> {
       return admitted(self, [&]() -> caf::result<conversation_row> { return current_row(self); });
@@ -307,8 +307,8 @@ conversation_actor::behavior_type conversation(pointer self, conversation_row in
         view.snooze_due = domain::to_micros(*s.conv.snoozed_until); // arm_snooze's condition
       return view;
     },
-    [=](delete_atom, int64_t message_id, performer& by) -> caf::result<message_row> {
-      return admitted(self, [&] { return delete_message(self, message_id, by); });
+    [=](delete_atom, const delete_message_command& cmd) -> caf::result<message_row> {
+      return admitted(self, [&] { return delete_message(self, cmd); });
     },
     [=](retire_atom) -> caf::result<bool> { return retire(self); },
     [=](snooze_due_atom, uint64_t generation) { wake(self, generation); },

@@ -154,11 +154,11 @@ caf::result<conversation_row> change_status(pointer self, const status_command& 
   return promise;
 }
 
-caf::result<conversation_row> change_team(pointer self, int64_t team, const std::string& team_name,
-                                          const performer& by) {
+caf::result<conversation_row> change_team(pointer self, const team_command& cmd) {
   // POST …/assignments {team_id}: 0 removes the team. Activity as Chatwoot's
   // conversations.activity.team.{assigned,removed}.
   auto& s = self->state;
+  auto team = cmd.team_id;
   auto before = s.conv.team_id.value_or(0);
   if (team < 0)
     return to_caf_error({errc::invalid_argument, "unknown team"});
@@ -166,16 +166,17 @@ caf::result<conversation_row> change_team(pointer self, int64_t team, const std:
     return current_row(self);
   s.conv.team_id = team == 0 ? std::nullopt : std::optional<int64_t>{team};
   std::string activity;
-  if (!by.name.empty())
-    activity = team == 0 ? "Unassigned from team by " + by.name
-                         : "Assigned to " + team_name + " by " + by.name;
+  if (!cmd.by.name.empty())
+    activity = team == 0 ? "Unassigned from team by " + cmd.by.name
+                         : "Assigned to " + cmd.team_name + " by " + cmd.by.name;
   return commit_row(
-    self, write_of(self), by,
+    self, write_of(self), cmd.by,
     {{domain::event_kind::team_changed, activity}, {domain::event_kind::conversation_updated, ""}});
 }
 
-caf::result<conversation_row> change_priority(pointer self, int32_t prio, const performer& by) {
+caf::result<conversation_row> change_priority(pointer self, const priority_command& cmd) {
   auto& s = self->state;
+  auto prio = cmd.priority;
   if (prio > 3 || prio < -1)
     return to_caf_error({errc::invalid_argument, "unknown priority"});
   auto before = s.conv.prio;
@@ -185,17 +186,17 @@ caf::result<conversation_row> change_priority(pointer self, int32_t prio, const 
   if (!domain::change_priority(s.conv, next))
     return current_row(self);
   auto activity
-    = by.name.empty() ? std::string{} : domain::priority_activity(before, next, by.name);
-  return commit_row(self, write_of(self), by,
+    = cmd.by.name.empty() ? std::string{} : domain::priority_activity(before, next, cmd.by.name);
+  return commit_row(self, write_of(self), cmd.by,
                     {{domain::event_kind::conversation_updated, activity}});
 }
 
-caf::result<conversation_row> assign(pointer self, int64_t assignee,
-                                     const std::string& assignee_name, const performer& by) {
+caf::result<conversation_row> assign(pointer self, const assign_command& cmd) {
   auto& s = self->state;
+  const auto& by = cmd.by;
   std::optional<int64_t> next;
-  if (assignee > 0)
-    next = assignee;
+  if (cmd.assignee > 0)
+    next = cmd.assignee;
   if (s.conv.assignee_id == next)
     return current_row(self);
   s.conv.assignee_id = next;
@@ -204,25 +205,24 @@ caf::result<conversation_row> assign(pointer self, int64_t assignee,
   auto activity
     = by.name.empty()
         ? std::string{}
-        : domain::assignment_activity(next ? assignee_name : std::string{},
+        : domain::assignment_activity(next ? cmd.assignee_name : std::string{},
                                       next && by.type == "User" && by.id == *next, by.name);
   return commit_row(self, write_of(self), by,
                     {{domain::event_kind::assignee_changed, activity},
                      {domain::event_kind::conversation_updated, {}}});
 }
 
-caf::result<bool> auto_assign(pointer self, int64_t agent, const std::string& agent_name,
-                              int64_t expected) {
+caf::result<bool> auto_assign(pointer self, const auto_assign_command& cmd) {
   // Compare-and-set: only while still open and still with the assignee the inbox saw.
   auto& s = self->state;
   if (s.conv.status != domain::conversation_status::open
-      || s.conv.assignee_id.value_or(0) != expected)
+      || s.conv.assignee_id.value_or(0) != cmd.expected_assignee)
     return false;
-  s.conv.assignee_id = agent;
+  s.conv.assignee_id = cmd.agent;
   s.conv.assignee_agent_bot_id.reset();
   auto promise = self->make_response_promise<bool>();
   performer system;
-  auto activity = "Assigned to " + agent_name + " by Automation System";
+  auto activity = "Assigned to " + cmd.agent_name + " by Automation System";
   commit(self, write_of(self), promise, [=](message_row&, caf::typed_response_promise<bool>& rp) {
     publish(self, make_event(self, domain::event_kind::assignee_changed, system, activity));
     publish(self, make_event(self, domain::event_kind::conversation_updated, system));
@@ -250,18 +250,18 @@ caf::result<conversation_row> mark_unread(pointer self) {
   return commit_row(self, write_of(self), performer{});
 }
 
-caf::result<bool> typing(pointer self, bool on, bool is_private, const performer& by) {
-  auto ev
-    = make_event(self, on ? domain::event_kind::typing_on : domain::event_kind::typing_off, by);
+caf::result<bool> typing(pointer self, const typing_command& cmd) {
+  auto ev = make_event(
+    self, cmd.on ? domain::event_kind::typing_on : domain::event_kind::typing_off, cmd.by);
   ev.conversation = current_row(self);
-  ev.is_private = is_private;
+  ev.is_private = cmd.is_private;
   publish(self, std::move(ev));
   return true;
 }
 
-caf::result<conversation_row> set_labels(pointer self, std::vector<std::string> labels,
-                                         const performer& by) {
+caf::result<conversation_row> set_labels(pointer self, labels_command cmd) {
   auto& s = self->state;
+  auto& labels = cmd.labels;
   std::sort(labels.begin(), labels.end());
   labels.erase(std::unique(labels.begin(), labels.end()), labels.end());
   if (labels == s.row.labels)
@@ -269,32 +269,33 @@ caf::result<conversation_row> set_labels(pointer self, std::vector<std::string> 
   auto write = write_of(self);
   write.conversation.labels = labels;
   write.labels_changed = true;
-  return commit_row(self, std::move(write), by, {{domain::event_kind::conversation_updated, {}}});
+  return commit_row(self, std::move(write), cmd.by,
+                    {{domain::event_kind::conversation_updated, {}}});
 }
 
-caf::result<conversation_row> set_custom_attributes(pointer self, const std::string& json_object,
-                                                    const performer& by) {
+caf::result<conversation_row> set_custom_attributes(pointer self, const attributes_command& cmd) {
   // POST .../custom_attributes replaces the whole hash (a JSON object).
   auto& s = self->state;
-  auto canonical = canonical_object(json_object);
+  auto canonical = canonical_object(cmd.custom_attributes);
   if (!canonical)
     return to_caf_error({errc::invalid_argument, "custom_attributes must be a JSON object"});
   if (*canonical == canonical_object(s.row.custom_attributes).value_or("{}"))
     return current_row(self);
   auto write = write_of(self);
   write.conversation.custom_attributes = *canonical;
-  return commit_row(self, std::move(write), by, {{domain::event_kind::conversation_updated, {}}});
+  return commit_row(self, std::move(write), cmd.by,
+                    {{domain::event_kind::conversation_updated, {}}});
 }
 
-caf::result<message_row> delete_message(pointer self, int64_t message_id, const performer& by) {
+caf::result<message_row> delete_message(pointer self, const delete_message_command& cmd) {
   // Chatwoot's MessagesController#destroy: a soft delete (content replaced,
   // content_attributes.deleted set) that leaves the conversation's times alone, written
   // here so that it orders with this conversation's other writes. message.updated.
   auto write = write_of(self);
-  write.delete_message_id = message_id;
+  write.delete_message_id = cmd.message_id;
   auto promise = self->make_response_promise<message_row>();
   commit(self, std::move(write), promise,
-         [=](message_row& stored, caf::typed_response_promise<message_row>& rp) {
+         [=, by = cmd.by](message_row& stored, caf::typed_response_promise<message_row>& rp) {
            // No such message in this conversation: nothing changed, nothing to publish, and
            // the state is current (no reload, which would hold the actor's mailbox).
            if (stored.id == 0) {

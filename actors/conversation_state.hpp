@@ -114,23 +114,18 @@ caf::result<conversation_row> commit_row(pointer self, conversation_write write,
 
 caf::result<message_row> add_message(pointer self, message_command& cmd);
 caf::result<conversation_row> change_status(pointer self, const status_command& cmd);
-caf::result<conversation_row> change_team(pointer self, int64_t team, const std::string& team_name,
-                                          const performer& by);
-caf::result<conversation_row> change_priority(pointer self, int32_t prio, const performer& by);
-caf::result<conversation_row> assign(pointer self, int64_t assignee,
-                                     const std::string& assignee_name, const performer& by);
-caf::result<bool> auto_assign(pointer self, int64_t agent, const std::string& agent_name,
-                              int64_t expected);
+caf::result<conversation_row> change_team(pointer self, const team_command& cmd);
+caf::result<conversation_row> change_priority(pointer self, const priority_command& cmd);
+caf::result<conversation_row> assign(pointer self, const assign_command& cmd);
+caf::result<bool> auto_assign(pointer self, const auto_assign_command& cmd);
 /// An agent saw the conversation (throttled: no write when nothing changed; no event).
 caf::result<conversation_row> agent_seen(pointer self, int64_t user_id);
 /// The contact saw it: conversation.read.
 caf::result<conversation_row> contact_seen(pointer self);
 caf::result<conversation_row> mark_unread(pointer self);
-caf::result<bool> typing(pointer self, bool on, bool is_private, const performer& by);
-caf::result<conversation_row> set_labels(pointer self, std::vector<std::string> labels,
-                                         const performer& by);
-caf::result<conversation_row> set_custom_attributes(pointer self, const std::string& json_object,
-                                                    const performer& by);
-caf::result<message_row> delete_message(pointer self, int64_t message_id, const performer& by);
+caf::result<bool> typing(pointer self, const typing_command& cmd);
+caf::result<conversation_row> set_labels(pointer self, labels_command cmd);
+caf::result<conversation_row> set_custom_attributes(pointer self, const attributes_command& cmd);
+caf::result<message_row> delete_message(pointer self, const delete_message_command& cmd);
 
 } // namespace messenger::actors::conversation_impl

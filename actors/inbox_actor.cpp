@@ -94,7 +94,7 @@ bool try_assign(pointer self, int64_t conversation_id, int64_t expected) {
   self->request(st.ctx.registry, timeout, conversation_atom_v, conversation_id)
     .then(
       [=](conversation_actor& conv) {
-        self->request(conv, timeout, auto_assign_atom_v, agent, name, expected)
+        self->request(conv, timeout, auto_assign_atom_v, auto_assign_command{agent, name, expected})
           .then(
             [=](bool assigned) {
               if (!assigned) // assigned or closed meanwhile: give the slot back
@@ -226,8 +226,10 @@ void toggle_auto_assignment(pointer self, bool auto_assignment) {
       [](caf::error&) {});
 }
 
-void want_agent(pointer self, int64_t conversation_id, int64_t current_assignee) {
+void want_agent(pointer self, const agent_request& req) {
   auto& s = self->state;
+  auto conversation_id = req.conversation_id;
+  auto current_assignee = req.current_assignee;
   touch(self);
   if (s.retiring || !s.row.enable_auto_assignment)
     return;
@@ -245,31 +247,33 @@ void want_agent(pointer self, int64_t conversation_id, int64_t current_assignee)
   }
 }
 
-void member_changed(pointer self, int64_t user_id, bool added, const std::string& name) {
+void member_changed(pointer self, const inbox_member_change& change) {
   auto& s = self->state;
   touch(self);
+  auto user_id = change.user_id;
   auto it = std::find_if(s.row.members.begin(), s.row.members.end(),
                          [&](const inbox_member& m) { return m.user_id == user_id; });
-  if (added && it == s.row.members.end()) {
-    s.row.members.push_back({user_id, name});
+  if (change.added && it == s.row.members.end()) {
+    s.row.members.push_back({user_id, change.name});
     s.ring.add(user_id);
     ask_eligibility(self, user_id);
-  } else if (!added && it != s.row.members.end()) {
+  } else if (!change.added && it != s.row.members.end()) {
     s.row.members.erase(it);
     s.ring.remove(user_id);
     s.eligible.erase(user_id);
   }
 }
 
-void eligibility_changed(pointer self, int64_t user_id, bool eligible) {
+void eligibility_changed(pointer self, const eligibility_change& change) {
   auto& s = self->state;
   touch(self);
   auto members = member_ids(s);
-  if (!eligible || std::find(members.begin(), members.end(), user_id) == members.end()) {
-    s.eligible.erase(user_id);
+  if (!change.eligible
+      || std::find(members.begin(), members.end(), change.user_id) == members.end()) {
+    s.eligible.erase(change.user_id);
     return;
   }
-  s.eligible.insert(user_id);
+  s.eligible.insert(change.user_id);
   drain(self);
 }
 
@@ -333,15 +337,9 @@ inbox_actor::behavior_type inbox(pointer self, inbox_row row, entity_context ctx
       return create(self, templ);
     },
     [=](toggle_atom, bool auto_assignment) { toggle_auto_assignment(self, auto_assignment); },
-    [=](want_agent_atom, int64_t conversation_id, int64_t current_assignee) {
-      want_agent(self, conversation_id, current_assignee);
-    },
-    [=](member_atom, int64_t user_id, bool added, std::string& name) {
-      member_changed(self, user_id, added, name);
-    },
-    [=](eligible_atom, int64_t user_id, bool eligible) {
-      eligibility_changed(self, user_id, eligible);
-    },
+    [=](want_agent_atom, const agent_request& req) { want_agent(self, req); },
+    [=](member_atom, const inbox_member_change& change) { member_changed(self, change); },
+    [=](eligible_atom, const eligibility_change& change) { eligibility_changed(self, change); },
     [=](inspect_atom) -> inbox_view { return view_of(self); },
     [=](rate_window_atom, uint64_t generation) {
       if (!self->state.retiring && generation == self->state.wake_generation)

@@ -52,43 +52,44 @@ using dispatcher_actor = caf::typed_actor<caf::reacts_to<publish_atom, domain_ev
                                           caf::reacts_to<subscribe_atom, listener_actor>>;
 
 /// The single writer of one conversation.
-using conversation_actor = caf::typed_actor<
-  caf::replies_to<message_atom, message_command>::with<message_row>,
-  caf::replies_to<toggle_atom, status_command>::with<conversation_row>,
-  caf::replies_to<priority_atom, int32_t, performer>::with<conversation_row>,
-  caf::replies_to<assign_atom, int64_t, std::string, performer>::with<conversation_row>,
-  caf::replies_to<auto_assign_atom, int64_t, std::string, int64_t>::with<bool>,
-  caf::replies_to<seen_atom, int64_t>::with<conversation_row>,
-  caf::replies_to<contact_seen_atom>::with<conversation_row>,
-  caf::replies_to<unread_atom>::with<conversation_row>,
-  caf::replies_to<typing_atom, bool, bool, performer>::with<bool>,
-  caf::replies_to<labels_atom, std::vector<std::string>, performer>::with<conversation_row>,
-  caf::replies_to<attributes_atom, std::string, performer>::with<conversation_row>,
-  caf::replies_to<team_atom, int64_t, std::string, performer>::with<conversation_row>,
-  caf::replies_to<delete_atom, int64_t, performer>::with<message_row>,
-  caf::replies_to<get_atom>::with<conversation_row>, caf::reacts_to<snooze_due_atom, uint64_t>,
-  caf::reacts_to<idle_atom, uint64_t>, caf::replies_to<retire_atom>::with<bool>,
-  caf::replies_to<inspect_atom>::with<conversation_view>>;
+using conversation_actor
+  = caf::typed_actor<caf::replies_to<message_atom, message_command>::with<message_row>,
+                     caf::replies_to<toggle_atom, status_command>::with<conversation_row>,
+                     caf::replies_to<priority_atom, priority_command>::with<conversation_row>,
+                     caf::replies_to<assign_atom, assign_command>::with<conversation_row>,
+                     caf::replies_to<auto_assign_atom, auto_assign_command>::with<bool>,
+                     caf::replies_to<seen_atom, int64_t>::with<conversation_row>,
+                     caf::replies_to<contact_seen_atom>::with<conversation_row>,
+                     caf::replies_to<unread_atom>::with<conversation_row>,
+                     caf::replies_to<typing_atom, typing_command>::with<bool>,
+                     caf::replies_to<labels_atom, labels_command>::with<conversation_row>,
+                     caf::replies_to<attributes_atom, attributes_command>::with<conversation_row>,
+                     caf::replies_to<team_atom, team_command>::with<conversation_row>,
+                     caf::replies_to<delete_atom, delete_message_command>::with<message_row>,
+                     caf::replies_to<get_atom>::with<conversation_row>,
+                     caf::reacts_to<snooze_due_atom, uint64_t>, caf::reacts_to<idle_atom, uint64_t>,
+                     caf::replies_to<retire_atom>::with<bool>,
+                     caf::replies_to<inspect_atom>::with<conversation_view>>;
 
 /// Owns an inbox's round-robin ring, assignment rate limiter and waiting queue.
 using inbox_actor = caf::typed_actor<
   caf::replies_to<create_atom, conversation_row>::with<conversation_row>,
-  caf::reacts_to<want_agent_atom, int64_t, int64_t>,
-  caf::reacts_to<member_atom, int64_t, bool, std::string>,
-  caf::reacts_to<eligible_atom, int64_t, bool>, caf::reacts_to<toggle_atom, bool>,
+  caf::reacts_to<want_agent_atom, agent_request>, caf::reacts_to<member_atom, inbox_member_change>,
+  caf::reacts_to<eligible_atom, eligibility_change>, caf::reacts_to<toggle_atom, bool>,
   caf::replies_to<inspect_atom>::with<inbox_view>, caf::reacts_to<rate_window_atom, uint64_t>,
   caf::reacts_to<idle_atom, uint64_t>, caf::replies_to<retire_atom>::with<bool>>;
 
 /// An agent: presence per account, availability, auto_offline; tells its inboxes when
 /// its eligibility for auto-assignment changes.
-using operator_actor = caf::typed_actor<
-  caf::replies_to<presence_atom, int64_t>::with<operator_view>,
-  caf::replies_to<connection_atom, int64_t, int32_t>::with<operator_view>,
-  caf::replies_to<availability_atom, int64_t, uint8_t, bool>::with<operator_view>,
-  caf::replies_to<member_atom, int64_t, int64_t, bool>::with<operator_view>,
-  caf::replies_to<eligible_atom, int64_t>::with<bool>,
-  caf::replies_to<get_atom>::with<operator_view>, caf::reacts_to<presence_expiry_atom, uint64_t>,
-  caf::reacts_to<idle_atom, uint64_t>>;
+using operator_actor
+  = caf::typed_actor<caf::replies_to<presence_atom, int64_t>::with<operator_view>,
+                     caf::replies_to<connection_atom, connection_change>::with<operator_view>,
+                     caf::replies_to<availability_atom, availability_command>::with<operator_view>,
+                     caf::replies_to<member_atom, operator_member_change>::with<operator_view>,
+                     caf::replies_to<eligible_atom, int64_t>::with<bool>,
+                     caf::replies_to<get_atom>::with<operator_view>,
+                     caf::reacts_to<presence_expiry_atom, uint64_t>,
+                     caf::reacts_to<idle_atom, uint64_t>>;
 
 /// Maps (kind, id) to the entity's actor, spawning (after loading its state) on first
 /// use. Callers never spawn entities themselves; a later cluster issue routes to the

@@ -76,8 +76,11 @@ void recompute(pointer self, int64_t account_id) {
   auto user = st.row.user_id;
   for (auto inbox_id : acc.inboxes)
     self->request(st.ctx.registry, timeout, inbox_atom_v, inbox_id)
-      .then([=](inbox_actor& inbox) { self->send(inbox, eligible_atom_v, user, eligible); },
-            [](caf::error&) {});
+      .then(
+        [=](inbox_actor& inbox) {
+          self->send(inbox, eligible_atom_v, eligibility_change{user, eligible});
+        },
+        [](caf::error&) {});
 }
 
 /// One timer for the earliest presence expiry over all accounts.
@@ -137,24 +140,26 @@ operator_view ping(pointer self, int64_t account_id) {
 }
 
 /// A live connection (cable, SSE) opened (+1) or closed (-1) in the account.
-operator_view connections_changed(pointer self, int64_t account_id, int32_t delta) {
+operator_view connections_changed(pointer self, const connection_change& change) {
   touch(self);
-  auto& p = account(self, account_id).presence;
-  auto next = static_cast<int64_t>(p.connections) + delta;
+  auto& p = account(self, change.account_id).presence;
+  auto next = static_cast<int64_t>(p.connections) + change.delta;
   p.connections = static_cast<uint32_t>(std::max<int64_t>(0, next));
-  if (delta > 0)
+  if (change.delta > 0)
     p.last_ping = now_of(self);
-  recompute(self, account_id);
+  recompute(self, change.account_id);
   arm_expiry(self);
   return view_of(self);
 }
 
 /// Persisted first (account_users), applied and told to the inboxes after commit.
-caf::result<operator_view> set_availability(pointer self, int64_t account_id, uint8_t availability,
-                                            bool auto_offline) {
+caf::result<operator_view> set_availability(pointer self, const availability_command& cmd) {
   touch(self);
-  if (availability > 2)
+  if (cmd.availability > 2)
     return caf::make_error(errc::invalid_argument, std::string{"unknown availability"});
+  auto account_id = cmd.account_id;
+  auto availability = cmd.availability;
+  auto auto_offline = cmd.auto_offline;
   operator_account acc;
   acc.account_id = account_id;
   acc.availability = availability;
@@ -174,13 +179,13 @@ caf::result<operator_view> set_availability(pointer self, int64_t account_id, ui
   return promise;
 }
 
-operator_view membership_changed(pointer self, int64_t inbox_id, int64_t account_id, bool added) {
+operator_view membership_changed(pointer self, const operator_member_change& change) {
   touch(self);
-  auto& inboxes = account(self, account_id).inboxes;
-  auto it = std::find(inboxes.begin(), inboxes.end(), inbox_id);
-  if (added && it == inboxes.end())
-    inboxes.push_back(inbox_id);
-  else if (!added && it != inboxes.end())
+  auto& inboxes = account(self, change.account_id).inboxes;
+  auto it = std::find(inboxes.begin(), inboxes.end(), change.inbox_id);
+  if (change.added && it == inboxes.end())
+    inboxes.push_back(change.inbox_id);
+  else if (!change.added && it != inboxes.end())
     inboxes.erase(it);
   return view_of(self);
 }
@@ -233,15 +238,14 @@ operator_actor::behavior_type operator_fn(pointer self, operator_row row, entity
   arm_idle(self);
   return {
     [=](presence_atom, int64_t account_id) -> operator_view { return ping(self, account_id); },
-    [=](connection_atom, int64_t account_id, int32_t delta) -> operator_view {
-      return connections_changed(self, account_id, delta);
+    [=](connection_atom, const connection_change& change) -> operator_view {
+      return connections_changed(self, change);
     },
-    [=](availability_atom, int64_t account_id, uint8_t availability,
-        bool auto_offline) -> caf::result<operator_view> {
-      return set_availability(self, account_id, availability, auto_offline);
+    [=](availability_atom, const availability_command& cmd) -> caf::result<operator_view> {
+      return set_availability(self, cmd);
     },
-    [=](member_atom, int64_t inbox_id, int64_t account_id, bool added) -> operator_view {
-      return membership_changed(self, inbox_id, account_id, added);
+    [=](member_atom, const operator_member_change& change) -> operator_view {
+      return membership_changed(self, change);
     },
     [=](eligible_atom, int64_t account_id) -> bool { return eligible_in(self, account_id); },
     [=](get_atom) -> operator_view { return view_of(self); },

@@ -174,6 +174,184 @@ typename Inspector::result_type inspect(Inspector& f, status_command& x) {
            x.by);
 }
 
+// -- conversation commands ----------------------------------------------------------------
+
+/// Set the priority: 0..3 (low, medium, high, urgent), -1 = none.
+struct priority_command {
+  int32_t priority = -1;
+  performer by;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, priority_command& x) {
+  return f(caf::meta::type_name("messenger::actors::priority_command"), x.priority, x.by);
+}
+
+/// Assign an agent (already checked to be a user of the account); 0 unassigns.
+struct assign_command {
+  int64_t assignee = 0;
+  std::string assignee_name; ///< for the activity message
+  performer by;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, assign_command& x) {
+  return f(caf::meta::type_name("messenger::actors::assign_command"), x.assignee, x.assignee_name,
+           x.by);
+}
+
+/// The inbox's auto-assignment: compare-and-set, applied only while the conversation is
+/// still open and still has `expected_assignee` (0: none).
+struct auto_assign_command {
+  int64_t agent = 0;
+  std::string agent_name; ///< for the activity message
+  int64_t expected_assignee = 0;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, auto_assign_command& x) {
+  return f(caf::meta::type_name("messenger::actors::auto_assign_command"), x.agent, x.agent_name,
+           x.expected_assignee);
+}
+
+/// Typing started (`on`) or stopped; nothing is stored, only published.
+struct typing_command {
+  bool on = false;
+  bool is_private = false;
+  performer by;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, typing_command& x) {
+  return f(caf::meta::type_name("messenger::actors::typing_command"), x.on, x.is_private, x.by);
+}
+
+/// Replace the conversation's labels (duplicates are dropped, order does not matter).
+struct labels_command {
+  std::vector<std::string> labels;
+  performer by;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, labels_command& x) {
+  return f(caf::meta::type_name("messenger::actors::labels_command"), x.labels, x.by);
+}
+
+/// Replace the conversation's custom attributes: the text of a JSON object.
+struct attributes_command {
+  std::string custom_attributes;
+  performer by;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, attributes_command& x) {
+  return f(caf::meta::type_name("messenger::actors::attributes_command"), x.custom_attributes,
+           x.by);
+}
+
+/// Assign a team (already checked to belong to the account); 0 drops the team.
+struct team_command {
+  int64_t team_id = 0;
+  std::string team_name; ///< for the activity message
+  performer by;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, team_command& x) {
+  return f(caf::meta::type_name("messenger::actors::team_command"), x.team_id, x.team_name, x.by);
+}
+
+/// Soft-delete one of the conversation's messages.
+struct delete_message_command {
+  int64_t message_id = 0;
+  performer by;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, delete_message_command& x) {
+  return f(caf::meta::type_name("messenger::actors::delete_message_command"), x.message_id, x.by);
+}
+
+// -- inbox commands ----------------------------------------------------------------------
+
+/// An open conversation asks its inbox for an agent; `current_assignee` (0: none) keeps it
+/// when that agent is still a member of the inbox.
+struct agent_request {
+  int64_t conversation_id = 0;
+  int64_t current_assignee = 0;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, agent_request& x) {
+  return f(caf::meta::type_name("messenger::actors::agent_request"), x.conversation_id,
+           x.current_assignee);
+}
+
+/// A user was added to (`added`) or removed from the inbox's members.
+struct inbox_member_change {
+  int64_t user_id = 0;
+  bool added = false;
+  std::string name;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, inbox_member_change& x) {
+  return f(caf::meta::type_name("messenger::actors::inbox_member_change"), x.user_id, x.added,
+           x.name);
+}
+
+/// An agent became eligible for auto-assignment in the inbox's account, or stopped being.
+struct eligibility_change {
+  int64_t user_id = 0;
+  bool eligible = false;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, eligibility_change& x) {
+  return f(caf::meta::type_name("messenger::actors::eligibility_change"), x.user_id, x.eligible);
+}
+
+// -- operator commands -------------------------------------------------------------------
+
+/// A live connection (cable, SSE) of the agent opened (`delta` +1) or closed (-1) in the
+/// account.
+struct connection_change {
+  int64_t account_id = 0;
+  int32_t delta = 0;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, connection_change& x) {
+  return f(caf::meta::type_name("messenger::actors::connection_change"), x.account_id, x.delta);
+}
+
+/// The agent's configured availability in the account (0 online, 1 offline, 2 busy) and
+/// auto_offline; persisted before it applies.
+struct availability_command {
+  int64_t account_id = 0;
+  uint8_t availability = 0;
+  bool auto_offline = true;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, availability_command& x) {
+  return f(caf::meta::type_name("messenger::actors::availability_command"), x.account_id,
+           x.availability, x.auto_offline);
+}
+
+/// The agent was added to (`added`) or removed from an inbox of the account.
+struct operator_member_change {
+  int64_t inbox_id = 0;
+  int64_t account_id = 0;
+  bool added = false;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, operator_member_change& x) {
+  return f(caf::meta::type_name("messenger::actors::operator_member_change"), x.inbox_id,
+           x.account_id, x.added);
+}
+
 /// Something that happened (domain/events.hpp), published once by the dispatcher.
 using domain_event = domain::event;
 

@@ -41,7 +41,8 @@ void set_availability(const context& ctx, int64_t user_id, int64_t account_id, u
     [=](actors::operator_actor& op) {
       ask(
         *sys, op, request_timeout, [done](actors::operator_view&) { done(); }, fail,
-        actors::availability_atom_v, account_id, availability, auto_offline);
+        actors::availability_atom_v,
+        actors::availability_command{account_id, availability, auto_offline});
     },
     fail, actors::operator_atom_v, user_id);
 }

@@ -141,7 +141,7 @@ void set_priority(const context& ctx, http_request& req, responder respond, bool
           return respond_conversation(ctx, row, respond);
         respond(http_response::json(200, ""));
       },
-      actors::priority_atom_v, *prio, performer_of(t.who));
+      actors::priority_atom_v, actors::priority_command{*prio, performer_of(t.who)});
   });
 }
 
@@ -194,7 +194,8 @@ void toggle_typing_status(const context& ctx, http_request& req, responder respo
   with_conversation(ctx, req, respond, [ctx, respond, status, is_private](conversation_target t) {
     ask_conversation(
       ctx, t.conversation_id, respond, [respond](bool) { respond(http_response::json(200, "")); },
-      actors::typing_atom_v, status != "off", is_private, performer_of(t.who));
+      actors::typing_atom_v,
+      actors::typing_command{status != "off", is_private, performer_of(t.who)});
   });
 }
 
@@ -225,7 +226,7 @@ void update_custom_attributes(const context& ctx, http_request& req, responder r
       [respond](actors::conversation_row& row) {
         respond(json_ok({{"custom_attributes", json::parse(row.custom_attributes)}}));
       },
-      actors::attributes_atom_v, attrs, performer_of(t.who));
+      actors::attributes_atom_v, actors::attributes_command{attrs, performer_of(t.who)});
   });
 }
 
@@ -244,7 +245,7 @@ void set_labels(const context& ctx, http_request& req, responder respond) {
     return;
   with_conversation(ctx, req, respond, [ctx, respond, labels = *labels](conversation_target t) {
     ask_conversation(ctx, t.conversation_id, respond, labels_reply(respond), actors::labels_atom_v,
-                     labels, performer_of(t.who));
+                     actors::labels_command{labels, performer_of(t.who)});
   });
 }
 
@@ -260,7 +261,7 @@ void assign_team(const context& ctx, const conversation_target& t, int64_t team,
         [respond, reply = row.json.json](actors::conversation_row&) {
           respond(http_response::json(200, reply));
         },
-        actors::team_atom_v, row.id, row.name, performer_of(t.who));
+        actors::team_atom_v, actors::team_command{row.id, row.name, performer_of(t.who)});
       return deferred();
     },
     pass_on(respond));
@@ -282,7 +283,7 @@ void assign_agent(const context& ctx, const conversation_target& t, int64_t assi
       ask_conversation(
         ctx, t.conversation_id, respond,
         [respond, agent](actors::conversation_row&) { respond(json_ok(agent)); },
-        actors::assign_atom_v, id, name, performer_of(t.who));
+        actors::assign_atom_v, actors::assign_command{id, name, performer_of(t.who)});
       return deferred();
     },
     pass_on(respond));

@@ -317,7 +317,7 @@ void notify_members(const context& ctx, int64_t account_id, int64_t inbox_id,
     *sys, ctx.registry, timeout,
     [users, added](actors::inbox_actor& inbox) {
       for (const auto& [id, name] : users)
-        caf::anon_send(inbox, actors::member_atom_v, id, added, name);
+        caf::anon_send(inbox, actors::member_atom_v, actors::inbox_member_change{id, added, name});
     },
     [](caf::error&) {}, actors::inbox_atom_v, inbox_id);
   for (const auto& [id, name] : users)
@@ -326,7 +326,7 @@ void notify_members(const context& ctx, int64_t account_id, int64_t inbox_id,
       [sys, inbox_id, account_id, added](actors::operator_actor& op) {
         ask(
           *sys, op, timeout, [](actors::operator_view&) {}, [](caf::error&) {},
-          actors::member_atom_v, inbox_id, account_id, added);
+          actors::member_atom_v, actors::operator_member_change{inbox_id, account_id, added});
       },
       [](caf::error&) {}, actors::operator_atom_v, id);
 }

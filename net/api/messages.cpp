@@ -128,7 +128,7 @@ void delete_message(const context& ctx, http_request& req, responder respond) {
       [ctx, respond, display = t.display_id](actors::message_row& deleted) {
         respond_deleted(ctx, deleted.id, display, respond);
       },
-      actors::delete_atom_v, *message, performer_of(t.who));
+      actors::delete_atom_v, actors::delete_message_command{*message, performer_of(t.who)});
   });
 }
 

@@ -359,7 +359,8 @@ void toggle_public_typing(const context& ctx, http_request& req, responder respo
     ctx, req, respond, [ctx, respond, status](public_contact pc, actors::conversation_row row) {
       ask_conversation(
         ctx, row, respond, [respond](bool) { respond(http_response::json(200, "")); },
-        actors::typing_atom_v, status == "on", false, contact_performer(pc));
+        actors::typing_atom_v,
+        actors::typing_command{status == "on", false, contact_performer(pc)});
     });
 }
 

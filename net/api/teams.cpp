@@ -44,8 +44,7 @@ void drop_team(const context& ctx, std::vector<int64_t> conversations, const res
       [sys, done](actors::conversation_actor& conv) {
         ask(
           *sys, conv, request_timeout, [done](actors::conversation_row&) { done(true); },
-          [done](caf::error&) { done(false); }, actors::team_atom_v, int64_t{0}, std::string{},
-          actors::performer{});
+          [done](caf::error&) { done(false); }, actors::team_atom_v, actors::team_command{});
       },
       // A conversation deleted meanwhile has no team to drop.
       [done](caf::error& err) { done(actors::from_caf_error(err).code == errc::not_found); },

@@ -320,9 +320,9 @@ CAF_TEST(presence expires after the presence duration) {
 
 CAF_TEST(availability changes are published once per change) {
   start();
-  ask<operator_view>(op(100), availability_atom_v, account, uint8_t{2}, false);
-  ask<operator_view>(op(100), availability_atom_v, account, uint8_t{2}, false);
-  ask<operator_view>(op(100), availability_atom_v, account, uint8_t{0}, false);
+  ask<operator_view>(op(100), availability_atom_v, availability_command{account, 2, false});
+  ask<operator_view>(op(100), availability_atom_v, availability_command{account, 2, false});
+  ask<operator_view>(op(100), availability_atom_v, availability_command{account, 0, false});
   std::vector<std::string> changes;
   for (const auto& ev : *events)
     if (ev.kind == messenger::domain::event_kind::presence_changed)
@@ -333,20 +333,20 @@ CAF_TEST(availability changes are published once per change) {
 CAF_TEST(auto assignment follows the ring across member changes) {
   start();
   for (int64_t user : {100, 101, 102, 103})
-    ask<operator_view>(op(user), availability_atom_v, account, uint8_t{0}, false);
+    ask<operator_view>(op(user), availability_atom_v, availability_command{account, 0, false});
   auto in = inbox();
   CAF_CHECK_EQUAL(ask<inbox_view>(in, inspect_atom_v).ring, (std::vector<int64_t>{100, 101, 102}));
-  self->send(in, want_agent_atom_v, int64_t{1000}, int64_t{0});
-  self->send(in, want_agent_atom_v, int64_t{1001}, int64_t{0});
+  self->send(in, want_agent_atom_v, agent_request{1000, 0});
+  self->send(in, want_agent_atom_v, agent_request{1001, 0});
   consume_messages();
   CAF_CHECK_EQUAL(data->conversations[1000].assignee_id, 100);
   CAF_CHECK_EQUAL(data->conversations[1001].assignee_id, 101);
   // Bob leaves, Dave joins: Dave queues behind everyone already in the ring.
-  self->send(in, member_atom_v, int64_t{101}, false, std::string{"Bob"});
-  self->send(in, member_atom_v, int64_t{103}, true, std::string{"Dave"});
+  self->send(in, member_atom_v, inbox_member_change{101, false, "Bob"});
+  self->send(in, member_atom_v, inbox_member_change{103, true, "Dave"});
   consume_messages();
   for (int64_t id = 1002; id < 1006; ++id)
-    self->send(in, want_agent_atom_v, id, int64_t{0});
+    self->send(in, want_agent_atom_v, agent_request{id, 0});
   consume_messages();
   CAF_CHECK_EQUAL(data->conversations[1002].assignee_id, 102);
   CAF_CHECK_EQUAL(data->conversations[1003].assignee_id, 100);
@@ -360,10 +360,10 @@ CAF_TEST(the assignment rate limit queues conversations until the window passes)
   options.assignment_limit = 2;
   options.assignment_window = 300s;
   start();
-  ask<operator_view>(op(100), availability_atom_v, account, uint8_t{0}, false);
+  ask<operator_view>(op(100), availability_atom_v, availability_command{account, 0, false});
   auto in = inbox();
   for (int64_t id = 1000; id < 1003; ++id)
-    self->send(in, want_agent_atom_v, id, int64_t{0});
+    self->send(in, want_agent_atom_v, agent_request{id, 0});
   consume_messages();
   CAF_CHECK_EQUAL(data->conversations[1000].assignee_id, 100);
   CAF_CHECK_EQUAL(data->conversations[1001].assignee_id, 100);
@@ -381,8 +381,8 @@ CAF_TEST(the assignment rate limit queues conversations until the window passes)
 CAF_TEST(queued conversations are assigned oldest first when an agent comes online) {
   start();
   auto in = inbox();
-  self->send(in, want_agent_atom_v, int64_t{1003}, int64_t{0});
-  self->send(in, want_agent_atom_v, int64_t{1001}, int64_t{0});
+  self->send(in, want_agent_atom_v, agent_request{1003, 0});
+  self->send(in, want_agent_atom_v, agent_request{1001, 0});
   consume_messages();
   CAF_CHECK_EQUAL(ask<inbox_view>(in, inspect_atom_v).queue, (std::vector<int64_t>{1003, 1001}));
   ping(102);
@@ -394,7 +394,7 @@ CAF_TEST(queued conversations are assigned oldest first when an agent comes onli
 CAF_TEST(an open unassigned conversation asks its inbox for an agent) {
   add_conversation(1000, 1); // resolved
   start();
-  ask<operator_view>(op(101), availability_atom_v, account, uint8_t{0}, false);
+  ask<operator_view>(op(101), availability_atom_v, availability_command{account, 0, false});
   inbox();                     // activate the inbox so it learns who is eligible
   post(1000, 0, "Contact", 5); // the incoming message reopens it
   CAF_CHECK_EQUAL(data->conversations[1000].status, 0u);
@@ -429,7 +429,7 @@ CAF_TEST(idle entities passivate and come back with their state) {
 
 CAF_TEST(conversations created open are auto assigned by their inbox) {
   start();
-  ask<operator_view>(op(102), availability_atom_v, account, uint8_t{0}, false);
+  ask<operator_view>(op(102), availability_atom_v, availability_command{account, 0, false});
   auto in = inbox();
   conversation_row templ;
   templ.contact_id = 5;
@@ -446,12 +446,14 @@ CAF_TEST(conversations created open are auto assigned by their inbox) {
 
 CAF_TEST(availability is persisted before it counts) {
   start();
-  auto view = ask<operator_view>(op(101), availability_atom_v, account, uint8_t{2}, false);
+  auto view
+    = ask<operator_view>(op(101), availability_atom_v, availability_command{account, 2, false});
   CAF_CHECK_EQUAL(view.statuses.front(), "busy");
   CAF_CHECK_EQUAL(data->operators[101].accounts.front().availability, 2u);
   CAF_CHECK(!data->operators[101].accounts.front().auto_offline);
   data->fail_saves = true;
-  auto rh = self->request(op(101), caf::infinite, availability_atom_v, account, uint8_t{0}, false);
+  auto rh = self->request(op(101), caf::infinite, availability_atom_v,
+                          availability_command{account, 0, false});
   consume_messages();
   bool failed = false;
   rh.receive([](operator_view&) {}, [&](caf::error&) { failed = true; });
@@ -462,12 +464,12 @@ CAF_TEST(availability is persisted before it counts) {
 CAF_TEST(custom attributes replace the hash and must be an object) {
   start();
   auto updated = ask<conversation_row>(conv(1000), attributes_atom_v,
-                                       std::string{R"({"plan": "pro", "seats": 3})"}, performer{});
+                                       attributes_command{R"({"plan": "pro", "seats": 3})", {}});
   CAF_CHECK_EQUAL(updated.custom_attributes, R"({"plan":"pro","seats":3})");
   CAF_CHECK_EQUAL(data->conversations[1000].custom_attributes, R"({"plan":"pro","seats":3})");
   CAF_CHECK_EQUAL(count_events("conversation.updated"), 1u);
   auto rh
-    = self->request(conv(1000), caf::infinite, attributes_atom_v, std::string{"[1]"}, performer{});
+    = self->request(conv(1000), caf::infinite, attributes_atom_v, attributes_command{"[1]", {}});
   consume_messages();
   std::optional<errc> code;
   rh.receive([](conversation_row&) {}, [&](caf::error& e) { code = from_caf_error(e).code; });
@@ -480,7 +482,7 @@ CAF_TEST(a reopened conversation whose assignee left the inbox gets a new agent)
   add_conversation(1001, 1);
   data->conversations[1001].assignee_id = 101; // Bob is
   start();
-  ask<operator_view>(op(100), availability_atom_v, account, uint8_t{0}, false);
+  ask<operator_view>(op(100), availability_atom_v, availability_command{account, 0, false});
   inbox();
   post(1000, 0, "Contact", 5); // reopens
   post(1001, 0, "Contact", 5);
@@ -534,12 +536,13 @@ CAF_TEST(a message delete is written and published by the conversation actor) {
   auto first = post(1000, 0, "Contact", 5);
   post(1000, 1, "User", 100);
   performer by{"User", 100, "Alice", false};
-  auto deleted = ask<message_row>(conv(1000), delete_atom_v, first.id, by);
+  auto deleted = ask<message_row>(conv(1000), delete_atom_v, delete_message_command{first.id, by});
   CAF_CHECK_EQUAL(deleted.content, "This message was deleted");
   CAF_CHECK_EQUAL(data->messages.at(0).content, "This message was deleted");
   CAF_CHECK_EQUAL(data->messages.at(1).content, "hi");
   CAF_CHECK_EQUAL(count_events("message.updated"), 1u);
-  CAF_CHECK(ask_error(conv(1000), delete_atom_v, int64_t{99}, by) == errc::not_found);
+  CAF_CHECK(ask_error(conv(1000), delete_atom_v, delete_message_command{99, by})
+            == errc::not_found);
   CAF_CHECK_EQUAL(count_events("message.updated"), 1u);
 }
 

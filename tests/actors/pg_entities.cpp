@@ -190,20 +190,20 @@ CAF_TEST(status priority labels and reports are persisted) {
   CAF_CHECK_EQUAL(q("SELECT count(*) FROM reporting_events WHERE name = 'conversation_resolved' "
                     "AND user_id IS NULL AND value >= 0"),
                   "1");
-  self->request(c, timeout, priority_atom_v, int32_t{2}, resolve.by)
+  self->request(c, timeout, priority_atom_v, priority_command{2, resolve.by})
     .receive([](conversation_row& r) { CAF_CHECK_EQUAL(r.priority, 2); },
              [&](caf::error& e) { CAF_FAIL(sys.render(e)); });
   CAF_CHECK_EQUAL(q("SELECT priority FROM conversations"), "2");
-  self->request(c, timeout, labels_atom_v, std::vector<std::string>{"vip", "billing"}, resolve.by)
+  self->request(c, timeout, labels_atom_v, labels_command{{"vip", "billing"}, resolve.by})
     .receive([](conversation_row&) {}, [&](caf::error& e) { CAF_FAIL(sys.render(e)); });
   CAF_CHECK_EQUAL(q("SELECT cached_label_list FROM conversations"), "billing, vip");
-  self->request(c, timeout, attributes_atom_v, std::string{R"({"tier":"gold"})"}, resolve.by)
+  self->request(c, timeout, attributes_atom_v, attributes_command{R"({"tier":"gold"})", resolve.by})
     .receive([](conversation_row&) {}, [&](caf::error& e) { CAF_FAIL(sys.render(e)); });
   CAF_CHECK_EQUAL(q("SELECT custom_attributes ->> 'tier' FROM conversations"), "gold");
   CAF_CHECK_EQUAL(q("SELECT string_agg(t.name, ',' ORDER BY t.name) FROM taggings g JOIN tags t "
                     "ON t.id = g.tag_id WHERE g.taggable_type = 'Conversation'"),
                   "billing,vip");
-  self->request(c, timeout, labels_atom_v, std::vector<std::string>{"vip"}, resolve.by)
+  self->request(c, timeout, labels_atom_v, labels_command{{"vip"}, resolve.by})
     .receive([](conversation_row&) {}, [&](caf::error& e) { CAF_FAIL(sys.render(e)); });
   CAF_CHECK_EQUAL(q("SELECT string_agg(t.name, ',') FROM taggings g JOIN tags t ON t.id = "
                     "g.tag_id"),
@@ -280,7 +280,7 @@ CAF_TEST(availability changes are committed to account_users) {
   operator_actor op;
   self->request(registry, timeout, operator_atom_v, int64_t{100})
     .receive([&](operator_actor& o) { op = o; }, [&](caf::error& e) { CAF_FAIL(sys.render(e)); });
-  self->request(op, timeout, availability_atom_v, int64_t{1}, uint8_t{2}, false)
+  self->request(op, timeout, availability_atom_v, availability_command{1, 2, false})
     .receive([](operator_view&) {}, [&](caf::error& e) { CAF_FAIL(sys.render(e)); });
   CAF_CHECK_EQUAL(q("SELECT availability || ':' || auto_offline::text FROM account_users"),
                   "2:false");
