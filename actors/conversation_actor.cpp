@@ -251,6 +251,20 @@ void init(pointer self, const conversation_row& initial, entity_context ctx) {
   arm_idle(self);
 }
 
+/// The ops console's view; does not count as use (an inspected entity still passivates).
+conversation_view view_of(pointer self) {
+  auto& s = self->state;
+  conversation_view view;
+  view.row = current_row(self);
+  view.now = domain::to_micros(now_of(self));
+  view.flood_count = s.flood.count(now_of(self));
+  view.flood_limit = s.flood.limit();
+  view.mailbox = self->mailbox().size();
+  if (s.conv.status == domain::conversation_status::snoozed && s.conv.snoozed_until)
+    view.snooze_due = domain::to_micros(*s.conv.snoozed_until); // arm_snooze's condition
+  return view;
+}
+
 conversation_actor::behavior_type conversation(pointer self, conversation_row initial,
                                                entity_context ctx) {
   init(self, initial, std::move(ctx));
@@ -294,19 +308,7 @@ conversation_actor::behavior_type conversation(pointer self, conversation_row in
     [=](get_atom) -> caf::result<conversation_row> {
       return admitted(self, [&]() -> caf::result<conversation_row> { return current_row(self); });
     },
-    [=](inspect_atom) -> conversation_view {
-      // The ops console's view; does not count as use (an inspected entity still passivates).
-      auto& s = self->state;
-      conversation_view view;
-      view.row = current_row(self);
-      view.now = domain::to_micros(now_of(self));
-      view.flood_count = s.flood.count(now_of(self));
-      view.flood_limit = s.flood.limit();
-      view.mailbox = self->mailbox().size();
-      if (s.conv.status == domain::conversation_status::snoozed && s.conv.snoozed_until)
-        view.snooze_due = domain::to_micros(*s.conv.snoozed_until); // arm_snooze's condition
-      return view;
-    },
+    [=](inspect_atom) -> conversation_view { return view_of(self); },
     [=](delete_atom, const delete_message_command& cmd) -> caf::result<message_row> {
       return admitted(self, [&] { return delete_message(self, cmd); });
     },

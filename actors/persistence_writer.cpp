@@ -51,6 +51,70 @@ struct committer_state {
   }
 };
 
+/// Executes one batch on the committer's connection (connecting first if needed).
+batch_outcome execute(committer_state& st, const std::vector<write_command>& commands) {
+  batch_outcome out;
+  out.results.resize(commands.size());
+  out.codes.assign(commands.size(), static_cast<uint8_t>(errc::database_unavailable));
+  out.details.assign(commands.size(), "no database connection");
+  out.constraints.assign(commands.size(), std::string{});
+  static auto& sizes
+    = metrics::histogram_of("messenger_persistence_batch_size", "Commands per group-commit batch",
+                            {1, 2, 4, 8, 16, 32, 64, 128, 256, 512}, 1);
+  static auto& latency
+    = metrics::histogram_of("messenger_persistence_commit_duration_seconds",
+                            "Time to execute and commit one batch", metrics::latency_bounds(), 1e6);
+  static auto& committed = metrics::counter_of("messenger_persistence_commands_committed_total",
+                                               "Write commands committed");
+  static auto& failed = metrics::counter_of("messenger_persistence_commands_failed_total",
+                                            "Write commands that failed (rolled back, "
+                                            "database unavailable, commit unknown)");
+  sizes.observe(commands.size());
+  auto count_outcome = [&] {
+    for (auto code : out.codes)
+      (code == 0 ? committed : failed).inc();
+  };
+  if (st.ensure_connected()) {
+    auto before = st.conn->stats();
+    auto started = std::chrono::steady_clock::now();
+    auto results = st.conn->execute_batch(commands);
+    latency.observe(static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
+                                            std::chrono::steady_clock::now() - started)
+                                            .count()));
+    auto after = st.conn->stats();
+    out.transactions_committed = after.transactions_committed - before.transactions_committed;
+    out.transactions_rolled_back = after.transactions_rolled_back - before.transactions_rolled_back;
+    bool lost = false;
+    std::string lost_detail;
+    for (size_t i = 0; i < results.size(); ++i) {
+      if (results[i]) {
+        out.codes[i] = 0;
+        out.details[i].clear();
+        out.results[i] = std::move(*results[i]);
+      } else {
+        out.codes[i] = static_cast<uint8_t>(results[i].error().code);
+        out.details[i] = results[i].error().detail;
+        out.constraints[i] = results[i].error().constraint;
+        if (results[i].error().code == errc::database_unavailable
+            || results[i].error().code == errc::commit_unknown) {
+          lost = true;
+          lost_detail = results[i].error().detail;
+        }
+      }
+    }
+    if (lost) {
+      log::warn("db_connection_lost",
+                log::fields{}("batch", commands.size())("detail", lost_detail));
+      st.conn.reset(); // the next batch reconnects at once, then backs off
+      st.next_attempt = steady::time_point{};
+    }
+  }
+  count_outcome();
+  out.connected = st.conn && st.conn->is_open();
+  out.backend_pid = out.connected ? st.conn->backend_pid() : 0;
+  return out;
+}
+
 committer_actor::behavior_type committer(committer_actor::stateful_pointer<committer_state> self,
                                          std::string url, domain::backoff reconnect) {
   self->state.url = std::move(url);
@@ -58,68 +122,7 @@ committer_actor::behavior_type committer(committer_actor::stateful_pointer<commi
   self->state.ensure_connected();
   return {
     [=](batch_atom, const std::vector<write_command>& commands) -> batch_outcome {
-      auto& st = self->state;
-      batch_outcome out;
-      out.results.resize(commands.size());
-      out.codes.assign(commands.size(), static_cast<uint8_t>(errc::database_unavailable));
-      out.details.assign(commands.size(), "no database connection");
-      out.constraints.assign(commands.size(), std::string{});
-      static auto& sizes = metrics::histogram_of("messenger_persistence_batch_size",
-                                                 "Commands per group-commit batch",
-                                                 {1, 2, 4, 8, 16, 32, 64, 128, 256, 512}, 1);
-      static auto& latency = metrics::histogram_of("messenger_persistence_commit_duration_seconds",
-                                                   "Time to execute and commit one batch",
-                                                   metrics::latency_bounds(), 1e6);
-      static auto& committed = metrics::counter_of("messenger_persistence_commands_committed_total",
-                                                   "Write commands committed");
-      static auto& failed = metrics::counter_of("messenger_persistence_commands_failed_total",
-                                                "Write commands that failed (rolled back, "
-                                                "database unavailable, commit unknown)");
-      sizes.observe(commands.size());
-      auto count_outcome = [&] {
-        for (auto code : out.codes)
-          (code == 0 ? committed : failed).inc();
-      };
-      if (st.ensure_connected()) {
-        auto before = st.conn->stats();
-        auto started = std::chrono::steady_clock::now();
-        auto results = st.conn->execute_batch(commands);
-        latency.observe(static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
-                                                std::chrono::steady_clock::now() - started)
-                                                .count()));
-        auto after = st.conn->stats();
-        out.transactions_committed = after.transactions_committed - before.transactions_committed;
-        out.transactions_rolled_back
-          = after.transactions_rolled_back - before.transactions_rolled_back;
-        bool lost = false;
-        std::string lost_detail;
-        for (size_t i = 0; i < results.size(); ++i) {
-          if (results[i]) {
-            out.codes[i] = 0;
-            out.details[i].clear();
-            out.results[i] = std::move(*results[i]);
-          } else {
-            out.codes[i] = static_cast<uint8_t>(results[i].error().code);
-            out.details[i] = results[i].error().detail;
-            out.constraints[i] = results[i].error().constraint;
-            if (results[i].error().code == errc::database_unavailable
-                || results[i].error().code == errc::commit_unknown) {
-              lost = true;
-              lost_detail = results[i].error().detail;
-            }
-          }
-        }
-        if (lost) {
-          log::warn("db_connection_lost",
-                    log::fields{}("batch", commands.size())("detail", lost_detail));
-          st.conn.reset(); // the next batch reconnects at once, then backs off
-          st.next_attempt = steady::time_point{};
-        }
-      }
-      count_outcome();
-      out.connected = st.conn && st.conn->is_open();
-      out.backend_pid = out.connected ? st.conn->backend_pid() : 0;
-      return out;
+      return execute(self->state, commands);
     },
   };
 }

@@ -311,14 +311,18 @@ void help(std::ostream& out) {
          "URL and TOKEN default to $MESSENGER_URL and $MESSENGER_PLATFORM_TOKEN.\n";
 }
 
-} // namespace
-
-int main(int argc, char** argv) {
-  std::string url = std::getenv("MESSENGER_URL") ? std::getenv("MESSENGER_URL") : "";
-  std::string token
-    = std::getenv("MESSENGER_PLATFORM_TOKEN") ? std::getenv("MESSENGER_PLATFORM_TOKEN") : "";
+/// What the command line asks for: the node, the token, --json and the verb's words.
+struct invocation {
+  std::string url;
+  std::string token;
   bool raw = false;
   std::vector<std::string> args;
+};
+
+invocation parse_args(int argc, char** argv) {
+  invocation in;
+  in.url = std::getenv("MESSENGER_URL") ? std::getenv("MESSENGER_URL") : "";
+  in.token = std::getenv("MESSENGER_PLATFORM_TOKEN") ? std::getenv("MESSENGER_PLATFORM_TOKEN") : "";
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     auto value = [&](const std::string& name) {
@@ -327,77 +331,95 @@ int main(int argc, char** argv) {
       return std::string{argv[++i]};
     };
     if (a == "--url")
-      url = value(a);
+      in.url = value(a);
     else if (a.rfind("--url=", 0) == 0)
-      url = a.substr(6);
+      in.url = a.substr(6);
     else if (a == "--token")
-      token = value(a);
+      in.token = value(a);
     else if (a.rfind("--token=", 0) == 0)
-      token = a.substr(8);
+      in.token = a.substr(8);
     else if (a == "--json")
-      raw = true;
+      in.raw = true;
     else if (a == "-h" || a == "--help") {
       help(std::cout);
-      return ok;
+      std::exit(ok);
     } else if (!a.empty() && a[0] == '-')
       die(usage, "unknown option " + a + " (see --help)");
     else
-      args.push_back(a);
+      in.args.push_back(a);
   }
-  if (args.empty()) {
+  if (in.args.empty()) {
     help(std::cerr);
-    return usage;
+    std::exit(usage);
   }
-  if (url.empty())
+  if (in.url.empty())
     die(usage, "no node: pass --url http://HOST:PORT or set MESSENGER_URL");
-  if (token.empty())
+  if (in.token.empty())
     die(usage, "no token: pass --token or set MESSENGER_PLATFORM_TOKEN");
-  auto ep = parse_url(url);
-  const auto& verb = args[0];
+  return in;
+}
+
+/// GETs `path` and prints its JSON raw or with `print`.
+void show(const invocation& in, const endpoint& ep, const std::string& path, const char* what,
+          void (*print)(const nlohmann::json&)) {
+  auto body = expect_ok(http(ep, "GET", path, in.token), what);
+  if (in.raw)
+    std::cout << body << "\n";
+  else
+    print(parse(body));
+}
+
+void actor(const invocation& in, const endpoint& ep) {
+  const auto& args = in.args;
+  if (args[1].find_first_of("/?#% ") != std::string::npos
+      || args[2].find_first_not_of("0123456789") != std::string::npos)
+    die(usage, "actor KIND ID: KIND is inbox, conversation or operator, ID a number");
+  auto r = http(ep, "GET", "/ops/api/actors/" + args[1] + "/" + args[2], in.token);
+  if (r.status == 404)
+    die(failed, "no " + args[1] + " " + args[2] + " on this node's database (404)");
+  auto body = expect_ok(r, "actor");
+  if (in.raw)
+    std::cout << body << "\n";
+  else
+    print_entity(parse(body));
+}
+
+void drain(const invocation& in, const endpoint& ep) {
+  const auto& node = in.args[1];
+  auto r = http(ep, "POST", "/ops/api/cluster/nodes/" + node + "/drain", in.token);
+  if (r.status == 404 || r.status == 405)
+    die(unsupported, "drain: not supported by this node yet (it has no "
+                     "POST /ops/api/cluster/nodes/{id}/drain; entity hand-off between nodes "
+                     "arrives with the cluster issue). Nothing was changed.");
+  auto body = expect_ok(r, "drain");
+  std::cout << (in.raw ? body : "drain of " + node + " accepted: " + body) << "\n";
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+  auto in = parse_args(argc, argv);
+  auto ep = parse_url(in.url);
+  const auto& verb = in.args[0];
   auto want = [&](size_t n) {
-    if (args.size() != n)
+    if (in.args.size() != n)
       die(usage, "'" + verb + "' takes " + std::to_string(n - 1) + " argument(s) (see --help)");
   };
   if (verb == "actors") {
     want(1);
-    auto body = expect_ok(http(ep, "GET", "/ops/api/actors?all=1", token), "actors");
-    if (raw)
-      std::cout << body << "\n";
-    else
-      print_actors(parse(body));
+    show(in, ep, "/ops/api/actors?all=1", "actors", print_actors);
   } else if (verb == "actor") {
     want(3);
-    auto path = "/ops/api/actors/" + args[1] + "/" + args[2];
-    if (args[1].find_first_of("/?#% ") != std::string::npos
-        || args[2].find_first_not_of("0123456789") != std::string::npos)
-      die(usage, "actor KIND ID: KIND is inbox, conversation or operator, ID a number");
-    auto r = http(ep, "GET", path, token);
-    if (r.status == 404)
-      die(failed, "no " + args[1] + " " + args[2] + " on this node's database (404)");
-    auto body = expect_ok(r, "actor");
-    if (raw)
-      std::cout << body << "\n";
-    else
-      print_entity(parse(body));
+    actor(in, ep);
   } else if (verb == "cluster") {
     want(1);
-    auto body = expect_ok(http(ep, "GET", "/ops/api/cluster", token), "cluster");
-    if (raw)
-      std::cout << body << "\n";
-    else
-      print_cluster(parse(body));
+    show(in, ep, "/ops/api/cluster", "cluster", print_cluster);
   } else if (verb == "metrics") {
     want(1);
-    std::cout << expect_ok(http(ep, "GET", "/metrics", token), "metrics");
+    std::cout << expect_ok(http(ep, "GET", "/metrics", in.token), "metrics");
   } else if (verb == "drain") {
     want(2);
-    auto r = http(ep, "POST", "/ops/api/cluster/nodes/" + args[1] + "/drain", token);
-    if (r.status == 404 || r.status == 405)
-      die(unsupported, "drain: not supported by this node yet (it has no "
-                       "POST /ops/api/cluster/nodes/{id}/drain; entity hand-off between nodes "
-                       "arrives with the cluster issue). Nothing was changed.");
-    auto body = expect_ok(r, "drain");
-    std::cout << (raw ? body : "drain of " + args[1] + " accepted: " + body) << "\n";
+    drain(in, ep);
   } else {
     die(usage, "unknown verb '" + verb + "' (see --help)");
   }

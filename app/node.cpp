@@ -67,6 +67,13 @@ struct node::impl {
     = std::make_shared<std::atomic<bool>>(false);
   uint16_t port = 0;
   bool stopped = false;
+
+  /// Persistence, dispatcher, registry and the listeners.
+  void spawn_actors();
+  net::api::context api_context();
+  /// The realtime hub and listener, then the HTTP listener (not serving yet).
+  expected<uint16_t> listen(const net::api::context& api);
+  void add_routes(const net::api::context& api, const cluster::membership_options& m);
 };
 
 node::node(config::app_config cfg) : impl_(std::make_unique<impl>()) {
@@ -88,92 +95,100 @@ uint16_t node::http_port() const {
   return impl_->port;
 }
 
+void node::impl::spawn_actors() {
+  actors::persistence_options popts;
+  popts.database_url = cfg.database_url;
+  writer = actors::spawn_writer(*sys, popts);
+  reader = actors::spawn_reader(*sys, popts);
+  store = actors::spawn_pg_store(*sys, writer, reader);
+  dispatcher = actors::spawn_dispatcher(*sys);
+  actors::entity_context ctx;
+  ctx.store = store;
+  ctx.dispatcher = dispatcher;
+  ctx.options.message_per_minute_limit = cfg.conversation_message_per_minute_limit;
+  ctx.options.assignment_limit = cfg.assignment_limit;
+  ctx.options.assignment_window = std::chrono::seconds{cfg.assignment_window_s};
+  ctx.options.presence_duration = std::chrono::seconds{cfg.presence_duration_s};
+  ctx.options.idle_after = std::chrono::seconds{cfg.entity_idle_s};
+  ctx.clock = actors::time_base{
+    std::chrono::time_point_cast<domain::duration>(std::chrono::system_clock::now()),
+    sys->clock().now()};
+  registry = actors::spawn_registry(*sys, ctx);
+  activity = actors::spawn_activity_listener(*sys, registry);
+  caf::anon_send(dispatcher, actors::subscribe_atom_v, activity);
+  net::webhook_options wopts;
+  wopts.retry_base = std::chrono::milliseconds{cfg.webhook_retry_base_ms};
+  wopts.max_attempts = cfg.webhook_max_attempts;
+  wopts.timeout = std::chrono::milliseconds{cfg.webhook_timeout_ms};
+  wopts.queue_limit = cfg.webhook_queue_limit;
+  webhooks = net::spawn_webhooks(*sys, reader, wopts);
+  caf::anon_send(dispatcher, actors::subscribe_atom_v, webhooks);
+  event_metrics = net::ops::spawn_event_metrics(*sys);
+  caf::anon_send(dispatcher, actors::subscribe_atom_v, event_metrics);
+}
+
+net::api::context node::impl::api_context() {
+  return {sys.get(),
+          reader,
+          writer,
+          registry,
+          cfg.platform_token,
+          dispatcher,
+          net::api::make_edge_caches(std::chrono::milliseconds{cfg.edge_cache_ms})};
+}
+
+expected<uint16_t> node::impl::listen(const net::api::context& api) {
+  cable_hub = std::make_shared<net::cable_hub>();
+  cable_hub->set_replay_capacity(cfg.sse_replay_events);
+  cable
+    = net::spawn_cable_listener(api, cable_hub, std::chrono::milliseconds{cfg.presence_push_ms});
+  caf::anon_send(dispatcher, actors::subscribe_atom_v, cable);
+  net::server_options sopts;
+  sopts.host = cfg.http_addr.host;
+  sopts.port = cfg.http_addr.port;
+  sopts.throttle = {cfg.rate_limit_per_ip, cfg.rate_limit_per_token, cfg.rate_limit_allowed_ips,
+                    cfg.rate_limit_clock};
+  sopts.cable = net::make_cable_handler(api, cable_hub);
+  sopts.cable_queue_limit = cfg.cable_queue_limit;
+  sopts.sse = net::make_sse_handler(api, cable_hub);
+  server = std::make_unique<net::http_server>(routes, sopts);
+  return server->listen();
+}
+
+void node::impl::add_routes(const net::api::context& api, const cluster::membership_options& m) {
+  net::add_health_routes(routes, {sys.get(), reader, membership, migrations_applied});
+  net::api::add_platform_routes(routes, api);
+  net::api::add_profile_routes(routes, api);
+  net::api::add_conversation_list_routes(routes, api);
+  net::api::add_conversation_routes(routes, api);
+  net::api::add_message_routes(routes, api);
+  net::api::add_inbox_routes(routes, api);
+  net::api::add_contact_routes(routes, api);
+  net::api::add_account_routes(routes, api);
+  net::api::add_public_routes(routes, api);
+  net::ops::add_ops_routes(routes, {sys.get(), reader, writer, registry, membership,
+                                    cfg.platform_token, cfg.node_id, m.http_addr, m.cluster_addr});
+}
+
 expected<uint16_t> node::start() {
   auto& st = *impl_;
   st.sys = std::make_unique<caf::actor_system>(st.actor_cfg);
-  actors::persistence_options popts;
-  popts.database_url = st.cfg.database_url;
-  st.writer = actors::spawn_writer(*st.sys, popts);
-  st.reader = actors::spawn_reader(*st.sys, popts);
-  st.store = actors::spawn_pg_store(*st.sys, st.writer, st.reader);
-  st.dispatcher = actors::spawn_dispatcher(*st.sys);
-  actors::entity_context ctx;
-  ctx.store = st.store;
-  ctx.dispatcher = st.dispatcher;
-  ctx.options.message_per_minute_limit = st.cfg.conversation_message_per_minute_limit;
-  ctx.options.assignment_limit = st.cfg.assignment_limit;
-  ctx.options.assignment_window = std::chrono::seconds{st.cfg.assignment_window_s};
-  ctx.options.presence_duration = std::chrono::seconds{st.cfg.presence_duration_s};
-  ctx.options.idle_after = std::chrono::seconds{st.cfg.entity_idle_s};
-  ctx.clock = actors::time_base{
-    std::chrono::time_point_cast<domain::duration>(std::chrono::system_clock::now()),
-    st.sys->clock().now()};
-  st.registry = actors::spawn_registry(*st.sys, ctx);
-  st.activity = actors::spawn_activity_listener(*st.sys, st.registry);
-  caf::anon_send(st.dispatcher, actors::subscribe_atom_v, st.activity);
-  net::webhook_options wopts;
-  wopts.retry_base = std::chrono::milliseconds{st.cfg.webhook_retry_base_ms};
-  wopts.max_attempts = st.cfg.webhook_max_attempts;
-  wopts.timeout = std::chrono::milliseconds{st.cfg.webhook_timeout_ms};
-  wopts.queue_limit = st.cfg.webhook_queue_limit;
-  st.webhooks = net::spawn_webhooks(*st.sys, st.reader, wopts);
-  caf::anon_send(st.dispatcher, actors::subscribe_atom_v, st.webhooks);
-  st.event_metrics = net::ops::spawn_event_metrics(*st.sys);
-  caf::anon_send(st.dispatcher, actors::subscribe_atom_v, st.event_metrics);
-
-  net::api::context api{
-    st.sys.get(),
-    st.reader,
-    st.writer,
-    st.registry,
-    st.cfg.platform_token,
-    st.dispatcher,
-    net::api::make_edge_caches(std::chrono::milliseconds{st.cfg.edge_cache_ms})};
-  st.cable_hub = std::make_shared<net::cable_hub>();
-  st.cable_hub->set_replay_capacity(st.cfg.sse_replay_events);
-  st.cable = net::spawn_cable_listener(api, st.cable_hub,
-                                       std::chrono::milliseconds{st.cfg.presence_push_ms});
-  caf::anon_send(st.dispatcher, actors::subscribe_atom_v, st.cable);
-
-  net::server_options sopts;
-  sopts.host = st.cfg.http_addr.host;
-  sopts.port = st.cfg.http_addr.port;
-  sopts.throttle = {st.cfg.rate_limit_per_ip, st.cfg.rate_limit_per_token,
-                    st.cfg.rate_limit_allowed_ips, st.cfg.rate_limit_clock};
-  sopts.cable = net::make_cable_handler(api, st.cable_hub);
-  sopts.cable_queue_limit = st.cfg.cable_queue_limit;
-  sopts.sse = net::make_sse_handler(api, st.cable_hub);
-  st.server = std::make_unique<net::http_server>(st.routes, sopts);
-  auto port = st.server->listen();
+  st.spawn_actors();
+  auto api = st.api_context();
+  auto port = st.listen(api);
   if (!port)
     return port;
   st.port = *port;
   if (st.cfg.node_id.empty())
     st.cfg.node_id = hostname() + "-" + std::to_string(st.port);
-
   cluster::membership_options mopts;
   mopts.node_id = st.cfg.node_id;
   mopts.http_addr = config::host_port{st.cfg.http_addr.host, st.port}.str();
   mopts.cluster_addr = st.cfg.cluster_addr.str();
   mopts.heartbeat = std::chrono::seconds{st.cfg.cluster_heartbeat_s};
   st.membership = cluster::spawn_membership(*st.sys, st.writer, mopts);
-  net::add_health_routes(st.routes,
-                         {st.sys.get(), st.reader, st.membership, st.migrations_applied});
-
-  net::api::add_platform_routes(st.routes, api);
-  net::api::add_profile_routes(st.routes, api);
-  net::api::add_conversation_list_routes(st.routes, api);
-  net::api::add_conversation_routes(st.routes, api);
-  net::api::add_message_routes(st.routes, api);
-  net::api::add_inbox_routes(st.routes, api);
-  net::api::add_contact_routes(st.routes, api);
-  net::api::add_account_routes(st.routes, api);
-  net::api::add_public_routes(st.routes, api);
-  net::ops::add_ops_routes(st.routes, {st.sys.get(), st.reader, st.writer, st.registry,
-                                       st.membership, st.cfg.platform_token, st.cfg.node_id,
-                                       mopts.http_addr, mopts.cluster_addr});
+  st.add_routes(api, mopts);
   st.server->run(); // every route is registered: start serving
-
   caf::scoped_actor self{*st.sys};
   self->request(st.membership, std::chrono::seconds{30}, actors::join_atom_v)
     .receive([](actors::node_status&) {},

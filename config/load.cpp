@@ -68,37 +68,48 @@ std::vector<std::string> split_list(const std::string& text) {
   return out;
 }
 
+std::optional<std::string> set_database_url(app_config& cfg, const std::string& v) {
+  bool uri = v.rfind("postgres://", 0) == 0 || v.rfind("postgresql://", 0) == 0;
+  bool keywords = v.find('=') != std::string::npos;
+  if (!uri && !keywords)
+    return "must be a libpq URI (postgresql://...) or a key=value connection string";
+  cfg.database_url = v;
+  return std::nullopt;
+}
+
+std::optional<std::string> set_platform_token(app_config& cfg, const std::string& v) {
+  if (v.size() < 16)
+    return "must be at least 16 characters long";
+  cfg.platform_token = v;
+  return std::nullopt;
+}
+
+std::optional<std::string> set_node_id(app_config& cfg, const std::string& v) {
+  if (v.empty() || v.size() > 200)
+    return "must be 1 to 200 characters long";
+  cfg.node_id = v;
+  return std::nullopt;
+}
+
+std::optional<std::string> set_log_level(app_config& cfg, const std::string& v) {
+  auto lvl = log::parse_level(v);
+  if (!lvl)
+    return "must be one of debug, info, warn, error; got '" + v + "'";
+  cfg.log_level = *lvl;
+  return std::nullopt;
+}
+
 const std::vector<option>& options() {
   static const std::vector<option> all{
     {"database_url", "MESSENGER_DATABASE_URL", "--database-url", "(required)",
-     "libpq URI of PostgreSQL 15+",
-     [](app_config& cfg, const std::string& v) -> std::optional<std::string> {
-       bool uri = v.rfind("postgres://", 0) == 0 || v.rfind("postgresql://", 0) == 0;
-       bool keywords = v.find('=') != std::string::npos;
-       if (!uri && !keywords)
-         return "must be a libpq URI (postgresql://...) or a key=value connection string";
-       cfg.database_url = v;
-       return std::nullopt;
-     }},
+     "libpq URI of PostgreSQL 15+", set_database_url},
     {"http_addr", "MESSENGER_HTTP_ADDR", "--http-addr", "127.0.0.1:3000",
      "HTTP/WebSocket listen address; port 0 picks a free port",
      [](app_config& cfg, const std::string& v) { return parse_host_port(v, cfg.http_addr); }},
     {"platform_token", "MESSENGER_PLATFORM_TOKEN", "--platform-token", "(generated, printed once)",
-     "token for /platform/api/v1/* and the ops API",
-     [](app_config& cfg, const std::string& v) -> std::optional<std::string> {
-       if (v.size() < 16)
-         return "must be at least 16 characters long";
-       cfg.platform_token = v;
-       return std::nullopt;
-     }},
+     "token for /platform/api/v1/* and the ops API", set_platform_token},
     {"node_id", "MESSENGER_NODE_ID", "--node-id", "<hostname>-<http port>",
-     "unique name of this node in the cluster",
-     [](app_config& cfg, const std::string& v) -> std::optional<std::string> {
-       if (v.empty() || v.size() > 200)
-         return "must be 1 to 200 characters long";
-       cfg.node_id = v;
-       return std::nullopt;
-     }},
+     "unique name of this node in the cluster", set_node_id},
     {"cluster_addr", "MESSENGER_CLUSTER_ADDR", "--cluster-addr", "127.0.0.1:0",
      "CAF middleman (BASP) listen address for peers",
      [](app_config& cfg, const std::string& v) { return parse_host_port(v, cfg.cluster_addr); }},
@@ -139,13 +150,7 @@ const std::vector<option>& options() {
        return std::nullopt;
      }},
     {"log_level", "MESSENGER_LOG_LEVEL", "--log-level", "info", "debug, info, warn or error",
-     [](app_config& cfg, const std::string& v) -> std::optional<std::string> {
-       auto lvl = log::parse_level(v);
-       if (!lvl)
-         return "must be one of debug, info, warn, error; got '" + v + "'";
-       cfg.log_level = *lvl;
-       return std::nullopt;
-     }},
+     set_log_level},
   };
   return all;
 }
@@ -208,22 +213,31 @@ std::string generate_token() {
   return token;
 }
 
-load_result load(const std::vector<std::string>& args, const env_lookup& env,
-                 const file_reader& read_file) {
-  load_result result;
-  auto& cfg = result.config;
-  auto& errors = result.errors;
-  std::map<std::string, std::string> from_flags;
+namespace {
 
-  // 1. Flags: collected first (they win), applied last.
+const option* option_for_flag(const std::string& name) {
+  for (const auto& opt : options())
+    if (!opt.flag.empty() && opt.flag == name)
+      return &opt;
+  return nullptr;
+}
+
+bool known_key(const std::string& key) {
+  for (const auto& opt : options())
+    if (opt.key == key)
+      return true;
+  return false;
+}
+
+/// Step 1: the flags, collected first (they win) and applied last; `--config` and the
+/// switches go straight into `cfg`.
+std::map<std::string, std::string> read_flags(const std::vector<std::string>& args, app_config& cfg,
+                                              std::vector<std::string>& errors) {
+  std::map<std::string, std::string> from_flags;
   for (size_t i = 0; i < args.size(); ++i) {
     const auto& arg = args[i];
-    if (arg == "--help" || arg == "-h") {
-      cfg.show_help = true;
-      continue;
-    }
-    if (arg == "--migrate-only") {
-      cfg.migrate_only = true;
+    if (arg == "--help" || arg == "-h" || arg == "--migrate-only") {
+      (arg == "--migrate-only" ? cfg.migrate_only : cfg.show_help) = true;
       continue;
     }
     auto eq = arg.find('=');
@@ -231,10 +245,7 @@ load_result load(const std::vector<std::string>& args, const env_lookup& env,
     std::optional<std::string> value;
     if (eq != std::string::npos)
       value = arg.substr(eq + 1);
-    const option* match = nullptr;
-    for (const auto& opt : options())
-      if (!opt.flag.empty() && opt.flag == name)
-        match = &opt;
+    const option* match = option_for_flag(name);
     if (name != "--config" && match == nullptr) {
       errors.push_back("unknown argument '" + arg + "' (see --help)");
       continue;
@@ -251,35 +262,48 @@ load_result load(const std::vector<std::string>& args, const env_lookup& env,
     else
       from_flags[match->key] = *value;
   }
+  return from_flags;
+}
 
-  // 2. Config file, if any (--config).
+/// Step 2: the config file named by --config, if any.
+std::map<std::string, std::string> read_config_file(const app_config& cfg,
+                                                    const file_reader& read_file,
+                                                    std::vector<std::string>& errors) {
   std::map<std::string, std::string> from_file;
-  if (cfg.config_file) {
-    auto text = read_file(*cfg.config_file);
-    if (!text) {
-      errors.push_back("--config: cannot read '" + *cfg.config_file + "'");
-    } else {
-      auto doc = nlohmann::json::parse(*text, nullptr, false);
-      if (doc.is_discarded() || !doc.is_object()) {
-        errors.push_back("--config: '" + *cfg.config_file + "' is not a JSON object");
-      } else {
-        for (const auto& [key, value] : doc.items()) {
-          bool known = false;
-          for (const auto& opt : options())
-            known = known || opt.key == key;
-          auto text_value = json_to_text(value);
-          if (!known)
-            errors.push_back("config file: unknown key '" + key + "'");
-          else if (!text_value)
-            errors.push_back("config file: '" + key + "' must be a string, integer or list");
-          else
-            from_file[key] = *text_value;
-        }
-      }
-    }
+  if (!cfg.config_file)
+    return from_file;
+  auto text = read_file(*cfg.config_file);
+  if (!text) {
+    errors.push_back("--config: cannot read '" + *cfg.config_file + "'");
+    return from_file;
   }
+  auto doc = nlohmann::json::parse(*text, nullptr, false);
+  if (doc.is_discarded() || !doc.is_object()) {
+    errors.push_back("--config: '" + *cfg.config_file + "' is not a JSON object");
+    return from_file;
+  }
+  for (const auto& [key, value] : doc.items()) {
+    auto text_value = json_to_text(value);
+    if (!known_key(key))
+      errors.push_back("config file: unknown key '" + key + "'");
+    else if (!text_value)
+      errors.push_back("config file: '" + key + "' must be a string, integer or list");
+    else
+      from_file[key] = *text_value;
+  }
+  return from_file;
+}
 
-  // 3. Resolve each option: flag > env > file > default, validating the winner.
+} // namespace
+
+load_result load(const std::vector<std::string>& args, const env_lookup& env,
+                 const file_reader& read_file) {
+  load_result result;
+  auto& cfg = result.config;
+  auto& errors = result.errors;
+  auto from_flags = read_flags(args, cfg, errors);
+  auto from_file = read_config_file(cfg, read_file, errors);
+  // Step 3: each option resolved flag > env > file > default, the winner validated.
   for (const auto& opt : options()) {
     std::optional<std::string> value;
     std::string source;
@@ -298,7 +322,6 @@ load_result load(const std::vector<std::string>& args, const env_lookup& env,
     if (auto problem = opt.set(cfg, *value))
       errors.push_back(source + ": " + *problem);
   }
-
   if (cfg.database_url.empty() && !cfg.show_help)
     errors.push_back("MESSENGER_DATABASE_URL (or --database-url) is required");
   if (cfg.platform_token.empty()) {

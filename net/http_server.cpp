@@ -123,21 +123,8 @@ private:
   }
 
   void on_read(beast::error_code ec, size_t) {
-    if (ec == http::error::end_of_stream)
-      return close();
-    if (ec == http::error::body_limit) {
-      keep_alive_ = false;
-      return write(http_response::error(413, "Request body is too large"), 11);
-    }
-    if (ec == beast::error::timeout || ec == asio::error::operation_aborted)
-      return close();
-    if (ec) {
-      if (ec.category() == make_error_code(http::error::bad_target).category()) {
-        keep_alive_ = false;
-        return write(http_response::error(400, "Bad request"), 11);
-      }
-      return close();
-    }
+    if (ec)
+      return read_failed(ec);
     auto msg = parser_->release();
     if (opts_.cable && websocket::is_upgrade(msg)
         && msg.target().substr(0, msg.target().find('?')) == opts_.cable_path) {
@@ -149,12 +136,7 @@ private:
     if (opts_.sse && msg.method() == http::verb::get) {
       std::string target{msg.target()};
       if (is_events_path(percent_decode(target.substr(0, target.find('?')), false))) {
-        std::string ip;
-        beast::error_code ignored;
-        auto endpoint = stream_.socket().remote_endpoint(ignored);
-        if (!ignored)
-          ip = endpoint.address().to_string();
-        auto req = to_request(msg, ip);
+        auto req = to_request(msg, peer_ip());
         if (auto refused = limits_.check(req))
           return write(std::move(*refused), msg.version());
         start_sse_session(std::move(stream_), opts_, open_, std::move(req));
@@ -164,18 +146,46 @@ private:
     keep_alive_ = msg.keep_alive();
     version_ = msg.version();
     stream_.expires_never();
-    std::string ip;
-    beast::error_code ignored;
-    auto endpoint = stream_.socket().remote_endpoint(ignored);
-    if (!ignored)
-      ip = endpoint.address().to_string();
-    auto req = to_request(msg, ip);
+    auto req = to_request(msg, peer_ip());
     req.request_id = request_id_of(req);
-    auto self = shared_from_this();
     ++busy_;
     answering_ = true;
-    auto respond = [self, route = routes_.pattern_of(req), method = req.method, id = req.request_id,
-                    started = std::chrono::steady_clock::now()](http_response res) {
+    auto respond = responder_for(req);
+    if (auto refused = limits_.check(req))
+      return respond(std::move(*refused));
+    log::scoped_request_id scoped{req.request_id};
+    try {
+      routes_.dispatch(req, respond);
+    } catch (const std::exception& e) {
+      log::error("handler_exception", log::fields{}("path", req.path)("what", e.what()));
+      respond(http_response::error(500, "Internal server error"));
+    }
+  }
+
+  void read_failed(beast::error_code ec) {
+    if (ec == http::error::body_limit) {
+      keep_alive_ = false;
+      return write(http_response::error(413, "Request body is too large"), 11);
+    }
+    if (ec.category() == make_error_code(http::error::bad_target).category()
+        && ec != http::error::end_of_stream) {
+      keep_alive_ = false;
+      return write(http_response::error(400, "Bad request"), 11);
+    }
+    close(); // end of stream, timeout, cancelled, or a socket error
+  }
+
+  std::string peer_ip() {
+    beast::error_code ignored;
+    auto endpoint = stream_.socket().remote_endpoint(ignored);
+    return ignored ? std::string{} : endpoint.address().to_string();
+  }
+
+  /// The answer path of one request: metrics and logs by route, X-Request-Id, then the
+  /// write on the session's strand.
+  responder responder_for(const http_request& req) {
+    return [self = shared_from_this(), route = routes_.pattern_of(req), method = req.method,
+            id = req.request_id, started = std::chrono::steady_clock::now()](http_response res) {
       observe_request(route, method, res.status, started);
       if (log::enabled(log::level::debug))
         log::debug("http_request",
@@ -190,15 +200,6 @@ private:
         self->write(std::move(res), self->version_);
       });
     };
-    if (auto refused = limits_.check(req))
-      return respond(std::move(*refused));
-    log::scoped_request_id scoped{req.request_id};
-    try {
-      routes_.dispatch(req, respond);
-    } catch (const std::exception& e) {
-      log::error("handler_exception", log::fields{}("path", req.path)("what", e.what()));
-      respond(http_response::error(500, "Internal server error"));
-    }
   }
 
   void write(http_response res, unsigned version) {

@@ -4,7 +4,7 @@
 set -euo pipefail
 
 MESSENGER_PACKAGES=(
-  g++ cmake ninja-build ccache pkg-config git curl jq
+  g++ cmake ninja-build ccache pkg-config git curl jq python3
   libcaf-dev libboost1.81-dev libpqxx-dev libpq-dev libssl-dev nlohmann-json3-dev libexpected-dev
   postgresql-15 postgresql-contrib clang-format-14
   chromium # the ops console's browser test (tests/browser, playwright-core drives it)
