@@ -14,104 +14,9 @@ namespace queries = persistence::queries::entity_store;
 using persistence::result_set;
 using persistence::statement;
 using persistence::write_command;
-using persistence::queries::message_rows::message_record;
 constexpr auto timeout = std::chrono::seconds{30};
 
 // -- the actors' wire records <-> the store's rows ---------------------------------------
-
-conversation_row conversation_from(const queries::conversation_state& c) {
-  conversation_row r;
-  r.id = c.id;
-  r.display_id = c.display_id;
-  r.account_id = c.account_id;
-  r.inbox_id = c.inbox_id;
-  r.contact_id = c.contact_id;
-  r.contact_inbox_id = c.contact_inbox_id;
-  r.status = c.status;
-  r.priority = c.priority;
-  r.assignee_id = c.assignee_id;
-  r.assignee_agent_bot_id = c.assignee_agent_bot_id;
-  r.team_id = c.team_id;
-  r.created_at = c.created_at;
-  r.last_activity_at = c.last_activity_at;
-  r.waiting_since = c.waiting_since;
-  r.first_reply_created_at = c.first_reply_created_at;
-  r.snoozed_until = c.snoozed_until;
-  r.agent_last_seen_at = c.agent_last_seen_at;
-  r.assignee_last_seen_at = c.assignee_last_seen_at;
-  r.contact_last_seen_at = c.contact_last_seen_at;
-  r.uuid = c.uuid;
-  r.custom_attributes = c.custom_attributes;
-  r.additional_attributes = c.additional_attributes;
-  r.labels = c.labels;
-  r.contact_blocked = c.contact_blocked;
-  r.inbox_auto_assignment = c.inbox_auto_assignment;
-  r.human_outgoing_public_count = c.human_outgoing_public_count;
-  r.last_message_at = c.last_message_at;
-  r.recent_incoming = c.recent_incoming;
-  r.last_minute = c.last_minute;
-  r.last_resolved_end = c.last_resolved_end;
-  r.last_non_human_activity = c.last_non_human_activity;
-  return r;
-}
-
-queries::conversation_update update_of(const conversation_row& c) {
-  queries::conversation_update u;
-  u.id = c.id;
-  u.status = c.status;
-  u.priority = c.priority;
-  u.assignee_id = c.assignee_id;
-  u.assignee_agent_bot_id = c.assignee_agent_bot_id;
-  u.team_id = c.team_id;
-  u.last_activity_at = c.last_activity_at;
-  u.waiting_since = c.waiting_since;
-  u.first_reply_created_at = c.first_reply_created_at;
-  u.snoozed_until = c.snoozed_until;
-  u.agent_last_seen_at = c.agent_last_seen_at;
-  u.assignee_last_seen_at = c.assignee_last_seen_at;
-  u.contact_last_seen_at = c.contact_last_seen_at;
-  u.labels = c.labels;
-  u.custom_attributes = c.custom_attributes;
-  return u;
-}
-
-queries::new_conversation new_conversation_of(const conversation_row& c) {
-  queries::new_conversation n;
-  n.account_id = c.account_id;
-  n.inbox_id = c.inbox_id;
-  n.contact_id = c.contact_id;
-  n.contact_inbox_id = c.contact_inbox_id;
-  n.status = c.status;
-  n.assignee_id = c.assignee_id;
-  n.team_id = c.team_id;
-  n.priority = c.priority;
-  n.snoozed_until = c.snoozed_until;
-  n.custom_attributes = c.custom_attributes;
-  n.additional_attributes = c.additional_attributes;
-  n.created_at = c.created_at;
-  return n;
-}
-
-message_record record_of(const message_row& m) {
-  message_record r;
-  r.id = m.id;
-  r.account_id = m.account_id;
-  r.inbox_id = m.inbox_id;
-  r.conversation_id = m.conversation_id;
-  r.message_type = m.message_type;
-  r.content_type = m.content_type;
-  r.content = m.content;
-  r.content_attributes = m.content_attributes;
-  r.additional_attributes = m.additional_attributes;
-  r.is_private = m.is_private;
-  r.status = m.status;
-  r.source_id = m.source_id;
-  r.echo_id = m.echo_id;
-  r.sender_type = m.sender_type;
-  r.sender_id = m.sender_id;
-  r.created_at = m.created_at;
-  return r;
-}
 
 queries::report report_of(const reporting_row& r) {
   return {r.name,    r.value,           r.value_in_business_hours, r.account_id,    r.inbox_id,
@@ -142,10 +47,10 @@ write_command command_of(const conversation_write& w) {
   write_command cmd;
   const auto& c = w.conversation;
   if (w.has_message)
-    cmd.statements.push_back(queries::insert_message(record_of(w.message)));
+    cmd.statements.push_back(queries::insert_message(w.message));
   if (w.delete_message_id != 0)
     cmd.statements.push_back(queries::soft_delete_message(c.id, w.delete_message_id));
-  cmd.statements.push_back(queries::update_conversation(update_of(c)));
+  cmd.statements.push_back(queries::update_conversation(c));
   if (w.labels_changed)
     for (auto& stmt : queries::sync_label_taggings(c.id, c.labels))
       cmd.statements.push_back(std::move(stmt));
@@ -218,7 +123,7 @@ caf::result<message_row> save(pointer self, const conversation_write& w) {
 
 caf::result<conversation_row> create(pointer self, const conversation_row& c) {
   return commit<conversation_row>(
-    self, write_command{{queries::create_conversation(new_conversation_of(c))}},
+    self, write_command{{queries::create_conversation(c)}},
     [=](persistence::write_result& res, caf::typed_response_promise<conversation_row>& promise) {
       auto row = c;
       auto created = queries::read_created_conversation(res.results.at(0))
@@ -255,7 +160,8 @@ store_actor::behavior_type pg_store(pointer self, writer_actor writer, reader_ac
   return {
     [=](load_atom, conversation_atom, int64_t id) -> caf::result<conversation_row> {
       return read_one<conversation_row>(self, queries::load_conversation(id),
-                                        queries::read_conversation, conversation_from);
+                                        queries::read_conversation,
+                                        [](conversation_row& row) { return std::move(row); });
     },
     [=](load_atom, inbox_atom, int64_t id) -> caf::result<inbox_row> {
       return read_one<inbox_row>(self, queries::load_inbox(id), queries::read_inbox, inbox_from);

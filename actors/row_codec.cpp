@@ -101,24 +101,7 @@ domain::message_facts facts_of(const message_row& msg, bool preserve_waiting_sin
 }
 
 message_row to_message_row(const persistence::queries::message_rows::message_record& m) {
-  message_row row;
-  row.id = m.id;
-  row.account_id = m.account_id;
-  row.inbox_id = m.inbox_id;
-  row.conversation_id = m.conversation_id;
-  row.message_type = m.message_type;
-  row.content_type = m.content_type;
-  row.content = m.content;
-  row.content_attributes = m.content_attributes;
-  row.additional_attributes = m.additional_attributes;
-  row.is_private = m.is_private;
-  row.status = m.status;
-  row.source_id = m.source_id;
-  row.echo_id = m.echo_id;
-  row.sender_type = m.sender_type;
-  row.sender_id = m.sender_id;
-  row.created_at = m.created_at;
-  return row;
+  return m; // the record is the message plus its sender: the message part
 }
 
 message_row message_from_row(const persistence::result_set& rs, size_t i) {

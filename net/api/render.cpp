@@ -89,53 +89,11 @@ void respond_conversation(const context& ctx, const actors::conversation_row& ro
 }
 
 actors::conversation_row conversation_from_row(const conversations::list_row& c) {
-  actors::conversation_row r;
-  r.id = c.id;
-  r.display_id = c.display_id;
-  r.account_id = c.account_id;
-  r.inbox_id = c.inbox_id;
-  r.contact_id = c.contact_id;
-  r.status = static_cast<uint8_t>(c.status);
-  r.priority = static_cast<int32_t>(c.priority);
-  r.assignee_id = c.assignee_id;
-  r.team_id = c.team_id;
-  r.created_at = c.created_at;
-  r.last_activity_at = c.last_activity_at;
-  r.waiting_since = c.waiting_since;
-  r.first_reply_created_at = c.first_reply_created_at;
-  r.snoozed_until = c.snoozed_until;
-  r.agent_last_seen_at = c.agent_last_seen_at;
-  r.assignee_last_seen_at = c.assignee_last_seen_at;
-  r.contact_last_seen_at = c.contact_last_seen_at;
-  r.uuid = c.uuid;
-  r.custom_attributes = c.custom_attributes;
-  r.additional_attributes = c.additional_attributes;
-  r.labels = c.labels;
-  return r;
-}
-
-actors::message_row message_from_record(const messages::message_record& m) {
-  actors::message_row r;
-  r.id = m.id;
-  r.content = m.content;
-  r.account_id = m.account_id;
-  r.inbox_id = m.inbox_id;
-  r.message_type = static_cast<uint8_t>(m.message_type);
-  r.content_type = static_cast<uint8_t>(m.content_type);
-  r.content_attributes = m.content_attributes;
-  r.additional_attributes = m.additional_attributes;
-  r.is_private = m.is_private;
-  r.status = static_cast<uint8_t>(m.status);
-  r.source_id = m.source_id;
-  r.echo_id = m.echo_id;
-  r.sender_type = m.sender_type;
-  r.sender_id = m.sender_id;
-  r.created_at = m.created_at;
-  return r;
+  return c; // the listed row is the conversation plus its unread count and meta
 }
 
 json message_body(const messages::message_record& m, int64_t display_id) {
-  auto j = render::message(message_from_record(m), display_id);
+  auto j = render::message(m, display_id);
   if (m.sender)
     j["sender"] = json::parse(m.sender->json, nullptr, false);
   return j;

@@ -43,9 +43,6 @@ void set_meta(nlohmann::json& conversation, const std::string& sender_json,
 actors::conversation_row
 conversation_from_row(const persistence::queries::conversations::list_row& row);
 
-/// The message_row of a message read by persistence/queries/messages.
-actors::message_row message_from_record(const persistence::queries::messages::message_record& m);
-
 /// The message JSON (Message#push_event_data) of a message read from the database, with its
 /// `sender`.
 nlohmann::json message_body(const persistence::queries::messages::message_record& m,

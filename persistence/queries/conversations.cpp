@@ -142,8 +142,8 @@ list_row read_list_row(const row_view& r) {
   c.account_id = r.int64("account_id");
   c.inbox_id = r.int64("inbox_id");
   c.contact_id = r.int64("contact_id");
-  c.status = r.int64("status");
-  c.priority = r.int64("priority");
+  c.status = static_cast<uint8_t>(r.int64("status"));
+  c.priority = static_cast<int32_t>(r.int64("priority"));
   c.assignee_id = r.int64("assignee_id");
   c.team_id = r.int64("team_id");
   c.created_at = r.int64("created_at");

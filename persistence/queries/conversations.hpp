@@ -1,5 +1,6 @@
 #pragma once
 
+#include "domain/records.hpp"
 #include "persistence/queries/row.hpp"
 
 /// The conversation reads of the HTTP edge: the policy check of one conversation, the
@@ -14,29 +15,10 @@ extern const char* const meta_columns;
 /// `unread_count` (BEHAVIOUR.md §8) and the `meta_columns`.
 extern const char* const list_columns;
 
-/// A conversation as `list_columns` select it (times in microseconds, 0 for null).
-struct list_row {
-  int64_t id = 0;
-  int64_t display_id = 0;
-  int64_t account_id = 0;
-  int64_t inbox_id = 0;
-  int64_t contact_id = 0;
-  int64_t status = 0;
-  int64_t priority = -1;
-  int64_t assignee_id = 0;
-  int64_t team_id = 0;
-  int64_t created_at = 0;
-  int64_t last_activity_at = 0;
-  int64_t waiting_since = 0;
-  int64_t first_reply_created_at = 0;
-  int64_t snoozed_until = 0;
-  int64_t agent_last_seen_at = 0;
-  int64_t assignee_last_seen_at = 0;
-  int64_t contact_last_seen_at = 0;
-  std::string uuid;
-  std::string custom_attributes = "{}";
-  std::string additional_attributes = "{}";
-  std::vector<std::string> labels;
+/// A conversation as `list_columns` select it: the conversation's record (domain/records.hpp;
+/// times in microseconds, 0 for null; the derived facts only actors load stay empty) with
+/// its unread count and the rendered contact and assignee.
+struct list_row : domain::conversation_row {
   int64_t unread_count = 0;
   std::string sender_json;   ///< "" = no contact
   std::string assignee_json; ///< "" = no assignee

@@ -145,8 +145,8 @@ std::string label_list(const std::vector<std::string>& labels) {
   return out;
 }
 
-conversation_state conversation_of(const row_view& r) {
-  conversation_state c;
+conversation_row conversation_of(const row_view& r) {
+  conversation_row c;
   c.id = r.int64("id");
   c.display_id = r.int64("display_id");
   c.account_id = r.int64("account_id");
@@ -187,11 +187,11 @@ statement load_conversation(int64_t id) {
   return statement_of(load_conversation_sql, id);
 }
 
-std::optional<conversation_state> read_conversation(const result_set& rs) {
+std::optional<conversation_row> read_conversation(const result_set& rs) {
   return first_row(rs, conversation_of);
 }
 
-statement update_conversation(const conversation_update& c) {
+statement update_conversation(const conversation_row& c) {
   return statement_of(update_conversation_sql, c.id, c.status, c.priority, c.assignee_id,
                       c.assignee_agent_bot_id, c.team_id, c.last_activity_at, c.waiting_since,
                       c.first_reply_created_at, c.snoozed_until, c.agent_last_seen_at,
@@ -205,7 +205,7 @@ std::vector<statement> sync_label_taggings(int64_t id, const std::vector<std::st
           statement_of(insert_taggings_sql, id, list)};
 }
 
-statement create_conversation(const new_conversation& c) {
+statement create_conversation(const conversation_row& c) {
   return statement_of(create_conversation_sql, c.account_id, c.inbox_id, c.contact_id,
                       c.contact_inbox_id, c.status, c.assignee_id, c.team_id, c.priority,
                       c.snoozed_until, c.custom_attributes, c.additional_attributes, c.created_at);
@@ -225,7 +225,7 @@ std::vector<int64_t> read_ids(const result_set& rs) {
   return map_rows(rs, [](const row_view& r) { return r.int64("id"); });
 }
 
-statement insert_message(const message_rows::message_record& m) {
+statement insert_message(const domain::message_row& m) {
   return statement_of(insert_message_sql, m.content, m.account_id, m.inbox_id, m.conversation_id,
                       m.message_type, m.created_at, m.is_private, m.status, m.source_id,
                       m.content_type, m.content_attributes, m.sender_type, m.sender_id,

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "domain/records.hpp"
 #include "persistence/queries/message_rows.hpp"
 #include "persistence/queries/row.hpp"
 
@@ -12,87 +13,26 @@ namespace messenger::persistence::queries::entity_store {
 
 // -- conversation -----------------------------------------------------------------------
 
-/// A conversations row as its actor loads it, plus the derived facts.
-struct conversation_state {
-  int64_t id = 0;
-  int64_t display_id = 0;
-  int64_t account_id = 0;
-  int64_t inbox_id = 0;
-  int64_t contact_id = 0;
-  int64_t contact_inbox_id = 0;
-  uint8_t status = 0;
-  int32_t priority = -1;
-  int64_t assignee_id = 0;
-  int64_t assignee_agent_bot_id = 0;
-  int64_t team_id = 0;
-  int64_t created_at = 0;
-  int64_t last_activity_at = 0;
-  int64_t waiting_since = 0;
-  int64_t first_reply_created_at = 0;
-  int64_t snoozed_until = 0;
-  int64_t agent_last_seen_at = 0;
-  int64_t assignee_last_seen_at = 0;
-  int64_t contact_last_seen_at = 0;
-  std::string uuid;
-  std::string custom_attributes = "{}";
-  std::string additional_attributes = "{}";
-  std::vector<std::string> labels; ///< cached_label_list
-  bool contact_blocked = false;
-  bool inbox_auto_assignment = true;
-  int64_t human_outgoing_public_count = 0;
-  int64_t last_message_at = 0;
-  std::vector<int64_t> recent_incoming; ///< newest 10 incoming created_at, oldest first
-  std::vector<int64_t> last_minute;     ///< created_at of the messages of the last minute
-  int64_t last_resolved_end = 0;
-  int64_t last_non_human_activity = 0;
-};
+/// A conversations row as its actor loads it, plus the derived facts: the conversation
+/// actor's own record (domain/records.hpp).
+using domain::conversation_row;
 
 statement load_conversation(int64_t id);
 /// nullopt when there is no such conversation.
-std::optional<conversation_state> read_conversation(const result_set& rs);
+std::optional<conversation_row> read_conversation(const result_set& rs);
 
-/// The columns a conversation actor writes with each commit.
-struct conversation_update {
-  int64_t id = 0;
-  uint8_t status = 0;
-  int32_t priority = -1;
-  int64_t assignee_id = 0;
-  int64_t assignee_agent_bot_id = 0;
-  int64_t team_id = 0;
-  int64_t last_activity_at = 0;
-  int64_t waiting_since = 0;
-  int64_t first_reply_created_at = 0;
-  int64_t snoozed_until = 0;
-  int64_t agent_last_seen_at = 0;
-  int64_t assignee_last_seen_at = 0;
-  int64_t contact_last_seen_at = 0;
-  std::vector<std::string> labels;
-  std::string custom_attributes = "{}";
-};
-
-statement update_conversation(const conversation_update& c);
+/// The columns a conversation actor writes with each commit (status, priority, assignee,
+/// team, the times, labels, custom attributes) from its row.
+statement update_conversation(const conversation_row& c);
 
 /// The taggings of conversation `id` made to match `labels` (acts-as-taggable-on's tags +
 /// taggings, context 'labels'): three statements, in order.
 std::vector<statement> sync_label_taggings(int64_t id, const std::vector<std::string>& labels);
 
-/// A conversation to insert (POST conversations through the inbox actor).
-struct new_conversation {
-  int64_t account_id = 0;
-  int64_t inbox_id = 0;
-  int64_t contact_id = 0;
-  int64_t contact_inbox_id = 0;
-  uint8_t status = 0;
-  int64_t assignee_id = 0;
-  int64_t team_id = 0;
-  int32_t priority = -1;
-  int64_t snoozed_until = 0;
-  std::string custom_attributes = "{}";
-  std::string additional_attributes = "{}";
-  int64_t created_at = 0;
-};
-
-statement create_conversation(const new_conversation& c);
+/// Inserts a conversation (POST conversations through the inbox actor): its account, inbox,
+/// contact, contact inbox, status, assignee, team, priority, snooze, attributes and
+/// created_at from `c`.
+statement create_conversation(const conversation_row& c);
 
 /// What the database assigned to an inserted conversation.
 struct created_conversation {
@@ -110,7 +50,7 @@ std::vector<int64_t> read_ids(const result_set& rs);
 // -- messages and reporting events of a conversation ------------------------------------
 
 /// Inserts `m` (its id, sender_json ignored); returns the new `id`.
-statement insert_message(const message_rows::message_record& m);
+statement insert_message(const domain::message_row& m);
 /// The new message's id.
 int64_t read_inserted_id(const result_set& rs);
 

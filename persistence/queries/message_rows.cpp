@@ -19,7 +19,8 @@ message_record read_message(const row_view& r) {
   m.sender_type = r.text("sender_type");
   m.sender_id = r.int64("sender_id");
   m.created_at = r.int64("created_at");
-  m.sender_json = r.text("sender_json");
+  if (auto sender = r.opt_text("sender_json"); sender && !sender->empty())
+    m.sender = json_doc{std::move(*sender)};
   return m;
 }
 

@@ -1,6 +1,9 @@
 #pragma once
 
+#include "domain/records.hpp"
 #include "persistence/queries/row.hpp"
+
+#include <optional>
 
 /// The message columns of a messages row aliased `m` (what `message_rows::read_message`
 /// reads), with the sender's push data as `sender_json`. A macro so that queries can splice
@@ -19,26 +22,13 @@ namespace messenger::persistence::queries::message_rows {
 /// MESSENGER_MESSAGE_COLUMNS as a value.
 inline constexpr const char* columns = MESSENGER_MESSAGE_COLUMNS;
 
-/// A messages row: nullable ids are 0, nullable texts "", created_at in microseconds.
-struct message_record {
-  int64_t id = 0;
-  int64_t account_id = 0;
-  int64_t inbox_id = 0;
-  int64_t conversation_id = 0; ///< not among the message columns (0 when read)
-  uint8_t message_type = 0;
-  uint8_t content_type = 0;
-  std::string content;
-  std::string content_attributes = "{}";
-  std::string additional_attributes = "{}";
-  bool is_private = false;
-  uint8_t status = 0;
-  std::string source_id;
-  std::string echo_id;
-  std::string sender_type;
-  int64_t sender_id = 0;
-  int64_t created_at = 0;
-  /// messenger_sender_json(...) as text (empty when not selected or the sender is gone).
-  std::string sender_json;
+/// A messages row as MESSENGER_MESSAGE_COLUMNS select it: the message (domain/records.hpp:
+/// nullable ids 0, nullable texts "", created_at in microseconds) with its sender's push data.
+struct message_record : domain::message_row {
+  /// messenger_sender_json of the sender; nullopt when null or empty.
+  std::optional<json_doc> sender;
+  /// The conversation's display id, for the queries that select it (0 otherwise).
+  int64_t display_id = 0;
 };
 
 /// One row selected with MESSENGER_MESSAGE_COLUMNS.

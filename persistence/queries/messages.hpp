@@ -1,5 +1,6 @@
 #pragma once
 
+#include "persistence/queries/message_rows.hpp"
 #include "persistence/queries/row.hpp"
 
 /// The message reads of the HTTP edge and the push listener: a conversation's page of
@@ -11,29 +12,8 @@ namespace messenger::persistence::queries::messages {
 /// sender's push data as `sender_json`.
 extern const char* const columns;
 
-/// One message as `columns` select it (text columns coalesced to "", times in
-/// microseconds since the epoch).
-struct message_record {
-  int64_t id = 0;
-  int64_t account_id = 0;
-  int64_t inbox_id = 0;
-  int64_t message_type = 0;
-  int64_t content_type = 0;
-  std::string content;
-  std::string content_attributes = "{}";
-  std::string additional_attributes = "{}";
-  bool is_private = false;
-  int64_t status = 0;
-  std::string source_id;
-  std::string echo_id;
-  std::string sender_type;
-  int64_t sender_id = 0;
-  int64_t created_at = 0;
-  /// messenger_sender_json of the sender; nullopt when null or empty.
-  std::optional<json_doc> sender;
-  /// The conversation's display id, for the queries that select it (0 otherwise).
-  int64_t display_id = 0;
-};
+/// One message as `columns` select it (message_rows.hpp's record; `display_id` read too).
+using message_rows::message_record;
 
 message_record read_message(const row_view& r);
 std::vector<message_record> read_messages(const result_set& rs);
