@@ -18,11 +18,6 @@ constexpr auto timeout = std::chrono::seconds{30};
 
 // -- the actors' wire records <-> the store's rows ---------------------------------------
 
-queries::report report_of(const reporting_row& r) {
-  return {r.name,    r.value,           r.value_in_business_hours, r.account_id,    r.inbox_id,
-          r.user_id, r.conversation_id, r.event_start_time,        r.event_end_time};
-}
-
 inbox_row inbox_from(const queries::inbox_state& i) {
   inbox_row row;
   row.id = i.id;
@@ -55,7 +50,7 @@ write_command command_of(const conversation_write& w) {
     for (auto& stmt : queries::sync_label_taggings(c.id, c.labels))
       cmd.statements.push_back(std::move(stmt));
   for (const auto& r : w.reports)
-    cmd.statements.push_back(queries::insert_report(report_of(r)));
+    cmd.statements.push_back(queries::insert_report(r));
   return cmd;
 }
 
@@ -172,7 +167,7 @@ store_actor::behavior_type pg_store(pointer self, writer_actor writer, reader_ac
     },
     [=](save_atom, conversation_write& w) -> caf::result<message_row> { return save(self, w); },
     [=](report_atom, reporting_row& r) -> caf::result<bool> {
-      return commit_plain(self, write_command{{queries::insert_report(report_of(r))}});
+      return commit_plain(self, write_command{{queries::insert_report(r)}});
     },
     [=](create_atom, conversation_row& c) -> caf::result<conversation_row> {
       return create(self, c);

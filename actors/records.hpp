@@ -43,6 +43,13 @@ typename Inspector::result_type inspect(Inspector& f, performer& x) {
 }
 
 template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, reporting_row& x) {
+  return f(caf::meta::type_name("messenger::actors::reporting_row"), x.name, x.value,
+           x.value_in_business_hours, x.account_id, x.inbox_id, x.user_id, x.conversation_id,
+           x.event_start_time, x.event_end_time);
+}
+
+template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, event& x) {
   return f(caf::meta::type_name("messenger::domain::event"), x.kind, x.account_id, x.inbox_id,
            x.conversation_id, x.display_id, x.message_id, x.at, x.by, x.contact_id,
@@ -57,26 +64,7 @@ namespace messenger::actors {
 using domain::conversation_row;
 using domain::message_row;
 using domain::performer;
-
-/// One reporting_events row.
-struct reporting_row {
-  std::string name;
-  double value = 0;
-  double value_in_business_hours = 0;
-  int64_t account_id = 0;
-  int64_t inbox_id = 0;
-  int64_t user_id = 0;
-  int64_t conversation_id = 0;
-  int64_t event_start_time = 0;
-  int64_t event_end_time = 0;
-};
-
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, reporting_row& x) {
-  return f(caf::meta::type_name("messenger::actors::reporting_row"), x.name, x.value,
-           x.value_in_business_hours, x.account_id, x.inbox_id, x.user_id, x.conversation_id,
-           x.event_start_time, x.event_end_time);
-}
+using domain::reporting_row;
 
 /// What a conversation actor commits atomically: its mutable columns, optionally a new
 /// message (inserted first; its id comes back) and reporting events.

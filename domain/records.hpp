@@ -77,4 +77,17 @@ struct performer {
   bool administrator = false;
 };
 
+/// One reporting_events row.
+struct reporting_row {
+  std::string name;
+  double value = 0;
+  double value_in_business_hours = 0;
+  int64_t account_id = 0;
+  int64_t inbox_id = 0;
+  int64_t user_id = 0;
+  int64_t conversation_id = 0;
+  int64_t event_start_time = 0;
+  int64_t event_end_time = 0;
+};
+
 } // namespace messenger::domain

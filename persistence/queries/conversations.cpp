@@ -135,8 +135,7 @@ const char* const list_columns
 #undef UNREAD_COUNT_COLUMN
 #undef CONVERSATION_META_COLUMNS
 
-list_row read_list_row(const row_view& r) {
-  list_row c;
+void read_conversation_columns(const row_view& r, domain::conversation_row& c) {
   c.id = r.int64("id");
   c.display_id = r.int64("display_id");
   c.account_id = r.int64("account_id");
@@ -157,6 +156,11 @@ list_row read_list_row(const row_view& r) {
   c.uuid = r.text("uuid");
   c.custom_attributes = r.text("custom_attributes");
   c.additional_attributes = r.text("additional_attributes");
+}
+
+list_row read_list_row(const row_view& r) {
+  list_row c;
+  read_conversation_columns(r, c);
   c.labels = split_labels(r.text("labels"));
   c.unread_count = r.int64("unread_count");
   c.sender_json = r.text("sender_json");

@@ -24,6 +24,11 @@ struct list_row : domain::conversation_row {
   std::string assignee_json; ///< "" = no assignee
 };
 
+/// Reads the columns every conversation query selects into `c`: ids, status, priority,
+/// assignee, team, the times, uuid and the attributes (not labels, which queries select in
+/// different forms, nor the contact inbox or what only the actor's load selects).
+void read_conversation_columns(const row_view& r, domain::conversation_row& c);
+
 list_row read_list_row(const row_view& r);
 std::vector<list_row> read_list(const result_set& rs);
 

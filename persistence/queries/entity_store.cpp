@@ -1,5 +1,7 @@
 #include "persistence/queries/entity_store.hpp"
 
+#include "persistence/queries/conversations.hpp"
+
 namespace messenger::persistence::queries::entity_store {
 
 namespace {
@@ -147,28 +149,9 @@ std::string label_list(const std::vector<std::string>& labels) {
 
 conversation_row conversation_of(const row_view& r) {
   conversation_row c;
-  c.id = r.int64("id");
-  c.display_id = r.int64("display_id");
-  c.account_id = r.int64("account_id");
-  c.inbox_id = r.int64("inbox_id");
-  c.contact_id = r.int64("contact_id");
+  conversations::read_conversation_columns(r, c);
   c.contact_inbox_id = r.int64("contact_inbox_id");
-  c.status = static_cast<uint8_t>(r.int64("status"));
-  c.priority = static_cast<int32_t>(r.int64("priority"));
-  c.assignee_id = r.int64("assignee_id");
   c.assignee_agent_bot_id = r.int64("assignee_agent_bot_id");
-  c.team_id = r.int64("team_id");
-  c.created_at = r.int64("created_at");
-  c.last_activity_at = r.int64("last_activity_at");
-  c.waiting_since = r.int64("waiting_since");
-  c.first_reply_created_at = r.int64("first_reply_created_at");
-  c.snoozed_until = r.int64("snoozed_until");
-  c.agent_last_seen_at = r.int64("agent_last_seen_at");
-  c.assignee_last_seen_at = r.int64("assignee_last_seen_at");
-  c.contact_last_seen_at = r.int64("contact_last_seen_at");
-  c.uuid = r.text("uuid");
-  c.custom_attributes = r.text("custom_attributes");
-  c.additional_attributes = r.text("additional_attributes");
   c.labels = r.text_list("labels");
   c.contact_blocked = r.boolean("contact_blocked");
   c.inbox_auto_assignment = r.boolean("inbox_auto_assignment");

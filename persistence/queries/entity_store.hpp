@@ -58,18 +58,8 @@ int64_t read_inserted_id(const result_set& rs);
 /// message columns (no row when the conversation has no such message).
 statement soft_delete_message(int64_t conversation_id, int64_t message_id);
 
-/// One reporting_events row.
-struct report {
-  std::string name;
-  double value = 0;
-  double value_in_business_hours = 0;
-  int64_t account_id = 0;
-  int64_t inbox_id = 0;
-  int64_t user_id = 0;
-  int64_t conversation_id = 0;
-  int64_t event_start_time = 0;
-  int64_t event_end_time = 0;
-};
+/// One reporting_events row (the conversation actor's record).
+using report = domain::reporting_row;
 
 statement insert_report(const report& r);
 
