@@ -2,6 +2,7 @@
 #include "actors/errors.hpp"
 #include "actors/persistence.hpp"
 #include "actors/system_config.hpp"
+#include "tests/support/eventually.hpp"
 #include "tests/support/pg.hpp"
 
 #include <caf/all.hpp>
@@ -59,12 +60,9 @@ struct fixture {
   /// Polls the writer (with a short pause between polls) until `n` commands wait behind
   /// the parked batch.
   void await_pending(const writer_actor& w, uint64_t n) {
-    auto deadline = std::chrono::steady_clock::now() + timeout;
-    while (stats(w).pending < n) {
-      if (std::chrono::steady_clock::now() > deadline)
-        CAF_FAIL("writer never queued " << n << " commands");
-      std::this_thread::sleep_for(std::chrono::milliseconds{5});
-    }
+    if (!test::eventually([&] { return stats(w).pending >= n; },
+                          std::chrono::duration_cast<std::chrono::milliseconds>(timeout)))
+      CAF_FAIL("writer never queued " << n << " commands");
   }
 
   std::string count_items() { return db.scalar("SELECT count(*) FROM items"); }

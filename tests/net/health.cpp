@@ -1,5 +1,6 @@
 #define CAF_SUITE net.health
 #include "persistence/migrator.hpp"
+#include "tests/support/eventually.hpp"
 #include "tests/support/http_client.hpp"
 #include "tests/support/pg.hpp"
 
@@ -19,15 +20,12 @@ constexpr const char* ready_body
 /// GET /readyz until its body is `body` (true), with a short pause between tries, for at
 /// most 20 s (false); `last` keeps the last answer.
 bool readyz_until(uint16_t port, const std::string& body, test::http_reply& last) {
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds{20};
-  for (;;) {
-    last = test::http_call(port, "GET", "/readyz");
-    if (last.body == body)
-      return true;
-    if (std::chrono::steady_clock::now() > deadline)
-      return false;
-    std::this_thread::sleep_for(std::chrono::milliseconds{20});
-  }
+  return test::eventually(
+    [&] {
+      last = test::http_call(port, "GET", "/readyz");
+      return last.body == body;
+    },
+    std::chrono::seconds{20});
 }
 
 struct fixture {

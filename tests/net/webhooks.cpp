@@ -4,6 +4,7 @@
 #include "actors/persistence.hpp"
 #include "actors/system_config.hpp"
 #include "tests/support/api_node.hpp"
+#include "tests/support/eventually.hpp"
 #include "tests/support/http_sink.hpp"
 
 #include <caf/all.hpp>
@@ -183,12 +184,13 @@ struct webhook_actor_fixture : fixture {
   /// Polls the counters (with a short pause between polls) until `done` holds them; the last
   /// counters read.
   std::vector<int64_t> stats_until(std::function<bool(const std::vector<int64_t>&)> done) {
-    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds{20};
-    auto s = stats();
-    while (!done(s) && std::chrono::steady_clock::now() < deadline) {
-      std::this_thread::sleep_for(std::chrono::milliseconds{10});
-      s = stats();
-    }
+    std::vector<int64_t> s;
+    test::eventually(
+      [&] {
+        s = stats();
+        return done(s);
+      },
+      std::chrono::seconds{20});
     return s;
   }
 };
