@@ -59,17 +59,6 @@ int64_t offset_of(const page_request& req) {
   return (req.page - 1) * per_page;
 }
 
-/// "a, b": the label list as the label statements split it again.
-std::string joined(const std::vector<std::string>& labels) {
-  std::string out;
-  for (const auto& label : labels) {
-    if (!out.empty())
-      out += ", ";
-    out += label;
-  }
-  return out;
-}
-
 } // namespace
 
 std::optional<sort_order> sort_order_of(std::string_view sort) {
@@ -242,7 +231,7 @@ std::optional<json_doc> read_labels(const result_set& rs) {
 
 write_command set_labels(int64_t account_id, int64_t contact_id,
                          const std::vector<std::string>& labels) {
-  auto names = joined(labels);
+  auto names = label_list(labels);
   return write_command{
     {statement_of("SELECT count(*) AS found FROM contacts WHERE account_id = $2 AND id = $1",
                   contact_id, account_id),

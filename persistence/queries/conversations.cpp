@@ -8,20 +8,6 @@ namespace {
 
 constexpr int64_t page_size = 25;
 
-/// ", "-separated cached_label_list → its labels.
-std::vector<std::string> split_labels(const std::string& labels) {
-  std::vector<std::string> out;
-  size_t start = 0;
-  while (!labels.empty() && start <= labels.size()) {
-    auto end = labels.find(", ", start);
-    out.push_back(labels.substr(start, end == std::string::npos ? end : end - start));
-    if (end == std::string::npos)
-      break;
-    start = end + 2;
-  }
-  return out;
-}
-
 /// The WHERE clause shared by the list and the counts ($1 account, $2 user, $3 admin, $4
 /// status or NULL for all, $5 inbox or NULL, $6 labels (any of them) or NULL, $7 q or NULL,
 /// $8 team, $9 conversation_type, $10 source_id, $11 updated_within).
@@ -161,7 +147,7 @@ void read_conversation_columns(const row_view& r, domain::conversation_row& c) {
 list_row read_list_row(const row_view& r) {
   list_row c;
   read_conversation_columns(r, c);
-  c.labels = split_labels(r.text("labels"));
+  c.labels = split_label_list(r.text("labels"));
   c.unread_count = r.int64("unread_count");
   c.sender_json = r.text("sender_json");
   c.assignee_json = r.text("assignee_json");

@@ -136,17 +136,6 @@ UPDATE account_users SET availability = $3, auto_offline = $4,
                          updated_at = now() AT TIME ZONE 'utc'
  WHERE user_id = $1 AND account_id = $2)sql";
 
-/// cached_label_list's form ("a, b"), as the taggings statements split it again.
-std::string label_list(const std::vector<std::string>& labels) {
-  std::string out;
-  for (const auto& label : labels) {
-    if (!out.empty())
-      out += ", ";
-    out += label;
-  }
-  return out;
-}
-
 conversation_row conversation_of(const row_view& r) {
   conversation_row c;
   conversations::read_conversation_columns(r, c);

@@ -184,4 +184,27 @@ std::optional<json_doc> json_doc_of(const result_set& rs, std::string_view colum
   return first_row(rs, [&](const row_view& r) { return json_doc{r.text(column)}; });
 }
 
+std::string label_list(const std::vector<std::string>& labels) {
+  std::string out;
+  for (const auto& label : labels) {
+    if (!out.empty())
+      out += ", ";
+    out += label;
+  }
+  return out;
+}
+
+std::vector<std::string> split_label_list(const std::string& text) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  while (!text.empty() && start <= text.size()) {
+    auto end = text.find(", ", start);
+    out.push_back(text.substr(start, end == std::string::npos ? end : end - start));
+    if (end == std::string::npos)
+      break;
+    start = end + 2;
+  }
+  return out;
+}
+
 } // namespace messenger::persistence::queries

@@ -104,4 +104,10 @@ std::vector<json_doc> json_docs(const result_set& rs, std::string_view column = 
 /// Column `column` of the first row, or nullopt.
 std::optional<json_doc> json_doc_of(const result_set& rs, std::string_view column = "j");
 
+/// acts-as-taggable-on's label list text ("a, b", cached_label_list), as the label and
+/// tagging statements split it again.
+std::string label_list(const std::vector<std::string>& labels);
+/// The labels of a label list text ("" = none).
+std::vector<std::string> split_label_list(const std::string& text);
+
 } // namespace messenger::persistence::queries
