@@ -18,6 +18,10 @@ struct entity_options {
   std::chrono::seconds presence_duration{20};
   /// An entity with no message for this long passivates (state is in PostgreSQL).
   std::chrono::seconds idle_after{600};
+  /// Cluster mode (every node process): an entity is activated only after this node took
+  /// its entity_owners row, and only while the node has joined. Off in the actor unit
+  /// tests, which have no membership.
+  bool owned_entities = false;
 };
 
 /// Maps the actor clock (steady, simulated in tests) to wall time: wall = base_wall +

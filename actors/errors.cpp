@@ -24,6 +24,8 @@ error_info from_caf_error(const caf::error& err) {
   }
   if (err == caf::sec::request_timeout)
     return {errc::timeout, "request timed out"};
+  if (err == caf::exit_reason::remote_link_unreachable)
+    return {errc::owner_unreachable, "the owning node is unreachable"};
   if (err == caf::sec::request_receiver_down || err == caf::exit_reason::user_shutdown)
     return {errc::shutting_down, "receiver is gone"};
   return {errc::database_error, caf::to_string(err)};

@@ -103,6 +103,25 @@ struct node_status {
   std::string lease_until;
 };
 
+/// A live member of the cluster as this node sees it.
+struct cluster_member {
+  std::string node_id;
+  int64_t incarnation = 0;
+  std::string cluster_addr;
+  /// The member's gateway (cluster/gateway.hpp); null while this node has no middleman
+  /// connection to it. Self: the local gateway.
+  caf::strong_actor_ptr gateway;
+};
+
+/// What placement needs: who this node is and the live members (self included), ordered
+/// by node id. Entities are placed by rendezvous hashing over the members' ids.
+struct cluster_view {
+  std::string self_id;
+  int64_t self_incarnation = 0;
+  bool joined = false;
+  std::vector<cluster_member> members;
+};
+
 } // namespace messenger::actors
 
 namespace messenger::persistence {
@@ -188,6 +207,18 @@ template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, node_status& x) {
   return f(caf::meta::type_name("messenger::actors::node_status"), x.node_id, x.incarnation,
            x.joined, x.lease_until);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, cluster_member& x) {
+  return f(caf::meta::type_name("messenger::actors::cluster_member"), x.node_id, x.incarnation,
+           x.cluster_addr, x.gateway);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, cluster_view& x) {
+  return f(caf::meta::type_name("messenger::actors::cluster_view"), x.self_id, x.self_incarnation,
+           x.joined, x.members);
 }
 
 } // namespace messenger::actors
@@ -288,6 +319,17 @@ CAF_BEGIN_TYPE_ID_BLOCK(messenger, caf::first_custom_type_id)
   CAF_ADD_TYPE_ID(messenger, (messenger::actors::connection_change))
   CAF_ADD_TYPE_ID(messenger, (messenger::actors::availability_command))
   CAF_ADD_TYPE_ID(messenger, (messenger::actors::operator_member_change))
+  // Cluster (issue 11).
+  CAF_ADD_TYPE_ID(messenger, (messenger::actors::cluster_member))
+  CAF_ADD_TYPE_ID(messenger, (messenger::actors::cluster_view))
+  CAF_ADD_ATOM(messenger, messenger::actors, activate_atom, "activate")
+  CAF_ADD_ATOM(messenger, messenger::actors, view_atom, "view")
+  CAF_ADD_ATOM(messenger, messenger::actors, fence_atom, "fence")
+  CAF_ADD_ATOM(messenger, messenger::actors, local_atom, "local")
+  CAF_ADD_ATOM(messenger, messenger::actors, acquire_atom, "acquire")
+  CAF_ADD_ATOM(messenger, messenger::actors, refresh_atom, "refresh")
+  CAF_ADD_ATOM(messenger, messenger::actors, relay_atom, "relay")
+  CAF_ADD_ATOM(messenger, messenger::actors, lock_atom, "lock")
 
 CAF_END_TYPE_ID_BLOCK(messenger)
 

@@ -1,10 +1,15 @@
 #include "actors/pg_store.hpp"
 
+#include "actors/entity_context.hpp"
+#include "actors/entity_metrics.hpp"
 #include "actors/errors.hpp"
 #include "actors/row_codec.hpp"
+#include "persistence/queries/cluster.hpp"
 #include "persistence/queries/entity_store.hpp"
 
 #include <caf/all.hpp>
+
+#include <map>
 
 namespace messenger::actors {
 
@@ -54,10 +59,19 @@ write_command command_of(const conversation_write& w) {
   return cmd;
 }
 
+/// The entity_owners name of a kind code.
+std::string kind_name(uint8_t kind) {
+  return actors::kind_name(static_cast<entity_kind>(kind));
+}
+
 struct store_state {
   store_state() = default; // not an aggregate: CAF must not build it from self
   writer_actor writer;
   reader_actor reader;
+  /// The epoch this node acquired each owned entity under (kind, id): every write of the
+  /// entity checks it in its transaction. Entities never acquired (single-node tests of
+  /// the actors) write unfenced.
+  std::map<std::pair<uint8_t, int64_t>, int64_t> epochs;
   static inline const char* name = "pg_store";
 };
 
@@ -84,14 +98,67 @@ caf::result<T> read_one(pointer self, statement stmt, Read read, Convert convert
   return promise;
 }
 
-/// Commits `cmd` through the writer; `answer(result, promise)` delivers the answer.
+/// The owning entity of a write: its fencing statement goes first in the transaction.
+struct owner_key {
+  entity_kind kind;
+  int64_t id;
+};
+
+/// Commits `cmd` through the writer, fenced by `owner`'s epoch when this node acquired it;
+/// `answer(result, promise)` delivers the answer (the fence's own result removed).
 template <class T, class Answer>
-caf::result<T> commit(pointer self, write_command cmd, Answer answer) {
+caf::result<T> commit(pointer self, owner_key owner, write_command cmd, Answer answer) {
+  auto code = static_cast<uint8_t>(owner.kind);
+  bool fenced = false;
+  if (auto it = self->state.epochs.find({code, owner.id}); it != self->state.epochs.end()) {
+    cmd.statements.insert(cmd.statements.begin(), persistence::queries::cluster::fence(
+                                                    kind_name(code), owner.id, it->second));
+    fenced = true;
+  }
   auto promise = self->make_response_promise<T>();
   self->request(self->state.writer, timeout, write_atom_v, std::move(cmd))
-    .then([=](persistence::write_result& res) mutable { answer(res, promise); },
-          [=](caf::error& err) mutable { promise.deliver(err); });
+    .then(
+      [=](persistence::write_result& res) mutable {
+        if (fenced)
+          res.results.erase(res.results.begin());
+        answer(res, promise);
+      },
+      [=](caf::error& err) mutable { promise.deliver(err); });
   return promise;
+}
+
+/// Takes ownership of (kind, id) for (node, incarnation): the new epoch, or errc::fenced
+/// while another live node holds it.
+caf::result<int64_t> acquire(pointer self, uint8_t kind, int64_t id, const std::string& node,
+                             int64_t incarnation) {
+  namespace cq = persistence::queries::cluster;
+  auto promise = self->make_response_promise<int64_t>();
+  write_command cmd{{cq::acquire(kind_name(kind), id, node, incarnation)}};
+  self->request(self->state.writer, timeout, write_atom_v, std::move(cmd))
+    .then(
+      [=](persistence::write_result& res) mutable {
+        auto epoch = cq::read_epoch(res.results.at(0));
+        if (!epoch) {
+          promise.deliver(
+            to_caf_error({errc::fenced, kind_name(kind) + " is held by another live node"}));
+          return;
+        }
+        self->state.epochs[{kind, id}] = *epoch;
+        promise.deliver(*epoch);
+      },
+      [=](caf::error& err) mutable { promise.deliver(err); });
+  return promise;
+}
+
+/// Gives (kind, id) up (passivation, handoff), if this node holds it.
+void release(pointer self, uint8_t kind, int64_t id) {
+  auto it = self->state.epochs.find({kind, id});
+  if (it == self->state.epochs.end())
+    return;
+  write_command cmd{{persistence::queries::cluster::release(kind_name(kind), id, it->second)}};
+  self->state.epochs.erase(it);
+  self->request(self->state.writer, timeout, write_atom_v, std::move(cmd))
+    .then([](persistence::write_result&) {}, [](caf::error&) {});
 }
 
 /// The stored message of a conversation_write: the inserted one with its id, or the one it
@@ -102,7 +169,7 @@ caf::result<message_row> save(pointer self, const conversation_write& w) {
   bool deletes = w.delete_message_id != 0;
   auto message = w.message;
   return commit<message_row>(
-    self, command_of(w),
+    self, {entity_kind::conversation, w.conversation.id}, command_of(w),
     [=](persistence::write_result& res, caf::typed_response_promise<message_row>& promise) {
       auto stored = message;
       if (has_message)
@@ -118,7 +185,7 @@ caf::result<message_row> save(pointer self, const conversation_write& w) {
 
 caf::result<conversation_row> create(pointer self, const conversation_row& c) {
   return commit<conversation_row>(
-    self, write_command{{queries::create_conversation(c)}},
+    self, {entity_kind::inbox, c.inbox_id}, write_command{{queries::create_conversation(c)}},
     [=](persistence::write_result& res, caf::typed_response_promise<conversation_row>& promise) {
       auto row = c;
       auto created = queries::read_created_conversation(res.results.at(0))
@@ -134,8 +201,8 @@ caf::result<conversation_row> create(pointer self, const conversation_row& c) {
 }
 
 /// Answers true once `cmd` committed.
-caf::result<bool> commit_plain(pointer self, write_command cmd) {
-  return commit<bool>(self, std::move(cmd),
+caf::result<bool> commit_plain(pointer self, owner_key owner, write_command cmd) {
+  return commit<bool>(self, owner, std::move(cmd),
                       [](persistence::write_result&, caf::typed_response_promise<bool>& promise) {
                         promise.deliver(true);
                       });
@@ -167,16 +234,22 @@ store_actor::behavior_type pg_store(pointer self, writer_actor writer, reader_ac
     },
     [=](save_atom, conversation_write& w) -> caf::result<message_row> { return save(self, w); },
     [=](report_atom, reporting_row& r) -> caf::result<bool> {
-      return commit_plain(self, write_command{{queries::insert_report(r)}});
+      return commit_plain(self, {entity_kind::conversation, r.conversation_id},
+                          write_command{{queries::insert_report(r)}});
     },
     [=](create_atom, conversation_row& c) -> caf::result<conversation_row> {
       return create(self, c);
     },
     [=](save_atom, int64_t user_id, operator_account& acc) -> caf::result<bool> {
       queries::operator_account account{acc.account_id, acc.availability, acc.auto_offline, {}};
-      return commit_plain(self, write_command{{queries::save_availability(user_id, account)}});
+      return commit_plain(self, {entity_kind::operator_, user_id},
+                          write_command{{queries::save_availability(user_id, account)}});
     },
     [=](snoozed_atom) -> caf::result<std::vector<int64_t>> { return snoozed(self); },
+    [=](acquire_atom, uint8_t kind, int64_t id, std::string& node, int64_t incarnation)
+      -> caf::result<int64_t> { return acquire(self, kind, id, node, incarnation); },
+    [=](release_atom, uint8_t kind, int64_t id) { release(self, kind, id); },
+    [=](fence_atom) { self->state.epochs.clear(); },
   };
 }
 

@@ -5,6 +5,9 @@
 #include "actors/errors.hpp"
 #include "actors/inbox_actor.hpp"
 #include "actors/operator_actor.hpp"
+#include "actors/snooze_rearm.hpp"
+#include "common/log.hpp"
+#include "domain/placement.hpp"
 
 #include <caf/all.hpp>
 
@@ -17,6 +20,13 @@ namespace messenger::actors {
 namespace {
 
 constexpr auto timeout = std::chrono::seconds{30};
+/// How long an activation asked of a peer may take (the peer answers at once or after one
+/// load; a dead peer is noticed sooner through its connection).
+constexpr auto peer_timeout = std::chrono::seconds{10};
+/// An acquire refused because the previous owner still holds the row (handing over) is
+/// retried this often, this many times.
+constexpr auto acquire_retry = std::chrono::milliseconds{50};
+constexpr uint32_t acquire_attempts = 100;
 
 /// What a live entity belongs to, for retiring by scope (0: not applicable).
 struct entity_keys {
@@ -67,6 +77,7 @@ struct entity_table {
   std::map<int64_t, entity_keys> keys;
   std::map<int64_t, std::vector<caf::typed_response_promise<Handle>>> loading;
   std::map<int64_t, uint64_t> load_epoch;
+  std::map<int64_t, uint32_t> acquire_attempt; ///< refused acquires of a load under way
 };
 
 struct registry_state {
@@ -81,6 +92,11 @@ struct registry_state {
   /// a row the delete may have removed since, so it is not activated.
   std::vector<retire_record> history;
   uint64_t epoch = 0;
+  /// The live members (from membership); empty: a single node (tests), all local.
+  cluster_view view;
+  /// Handles of entities owned by peers, by (kind, id); monitored, dropped on down and
+  /// whenever the member list changes.
+  std::map<std::pair<uint8_t, int64_t>, caf::strong_actor_ptr> remote;
   static inline const char* name = "registry";
 };
 
@@ -112,9 +128,64 @@ void prune_history(registry_state& st) {
 
 using pointer = registry_actor::stateful_pointer<registry_state>;
 
+/// Delivers `fill(pending)` to every request waiting for the load of `id` and ends it.
+template <class Handle, class Fill>
+void finish_load(pointer self, entity_table<Handle> registry_state::*table, int64_t id,
+                 Fill&& deliver_all) {
+  auto& t = self->state.*table;
+  auto pending = std::move(t.loading[id]);
+  t.loading.erase(id);
+  t.load_epoch.erase(id);
+  t.acquire_attempt.erase(id);
+  prune_history(self->state);
+  deliver_all(pending);
+}
+
+template <class Handle>
+void fail_load(pointer self, entity_table<Handle> registry_state::*table, int64_t id,
+               const caf::error& err) {
+  finish_load(self, table, id, [&](auto& pending) {
+    for (auto& p : pending)
+      p.deliver(err);
+  });
+}
+
 template <class Handle, class Row, class Kind, class Spawn>
-caf::result<Handle> resolve(pointer self, entity_table<Handle> registry_state::*table, Kind kind,
-                            entity_kind entity, int64_t id, Spawn spawn_fn) {
+void load_and_spawn(pointer self, entity_table<Handle> registry_state::*table, Kind kind,
+                    entity_kind entity, int64_t id, Spawn spawn_fn);
+
+/// In a cluster, activation first takes the entity's entity_owners row (a new epoch that
+/// fences every earlier owner's writes); refused while a live node still holds it, it is
+/// retried (`acquire_atom` to self) while that node hands it over.
+template <class Handle, class Row, class Kind, class Spawn>
+void acquire_then_load(pointer self, entity_table<Handle> registry_state::*table, Kind kind,
+                       entity_kind entity, int64_t id, Spawn spawn_fn) {
+  auto& st = self->state;
+  if (!st.ctx.options.owned_entities)
+    return load_and_spawn<Handle, Row>(self, table, kind, entity, id, spawn_fn);
+  if (!st.view.joined)
+    return fail_load(self, table, id,
+                     to_caf_error({errc::owner_unreachable, "this node has not joined"}));
+  auto code = static_cast<uint8_t>(entity);
+  self
+    ->request(st.ctx.store, timeout, acquire_atom_v, code, id, st.view.self_id,
+              st.view.self_incarnation)
+    .then([=](int64_t) { load_and_spawn<Handle, Row>(self, table, kind, entity, id, spawn_fn); },
+          [=](caf::error& err) {
+            auto& t = self->state.*table;
+            if (from_caf_error(err).code == errc::fenced && t.loading.count(id) != 0
+                && ++t.acquire_attempt[id] < acquire_attempts) {
+              self->delayed_send(self, acquire_retry, acquire_atom_v, code, id);
+              return;
+            }
+            fail_load(self, table, id, err);
+          });
+}
+
+/// Starts the activation of a local entity (or joins the one under way).
+template <class Handle, class Row, class Kind, class Spawn>
+caf::result<Handle> activate(pointer self, entity_table<Handle> registry_state::*table, Kind kind,
+                             entity_kind entity, int64_t id, Spawn spawn_fn) {
   auto& tab = self->state.*table;
   if (auto it = tab.live.find(id); it != tab.live.end())
     return it->second;
@@ -124,14 +195,14 @@ caf::result<Handle> resolve(pointer self, entity_table<Handle> registry_state::*
   if (waiting.size() > 1)
     return promise; // a load is already under way
   tab.load_epoch[id] = self->state.epoch;
-  auto finish = [=](auto&& deliver_all) {
-    auto& t = self->state.*table;
-    auto pending = std::move(t.loading[id]);
-    t.loading.erase(id);
-    t.load_epoch.erase(id);
-    prune_history(self->state);
-    deliver_all(pending);
-  };
+  acquire_then_load<Handle, Row>(self, table, kind, entity, id, spawn_fn);
+  return promise;
+}
+
+template <class Handle, class Row, class Kind, class Spawn>
+void load_and_spawn(pointer self, entity_table<Handle> registry_state::*table, Kind kind,
+                    entity_kind entity, int64_t id, Spawn spawn_fn) {
+  auto finish = [=](auto&& deliver_all) { finish_load(self, table, id, deliver_all); };
   self->request(self->state.ctx.store, timeout, load_atom_v, kind, id)
     .then(
       [=](Row& row) {
@@ -160,7 +231,59 @@ caf::result<Handle> resolve(pointer self, entity_table<Handle> registry_state::*
             p.deliver(err);
         });
       });
+}
+
+/// The member owning (entity, id) when it is not this node; null when it is local (or
+/// there is no cluster).
+const cluster_member* remote_owner(const registry_state& st, entity_kind entity, int64_t id) {
+  if (st.view.members.size() < 2)
+    return nullptr;
+  std::vector<std::string> ids;
+  ids.reserve(st.view.members.size());
+  for (const auto& m : st.view.members)
+    ids.push_back(m.node_id);
+  auto owner = domain::placement::owner(ids, domain::placement::key(kind_name(entity), id));
+  if (owner == st.view.self_id)
+    return nullptr;
+  for (const auto& m : st.view.members)
+    if (m.node_id == owner)
+      return &m;
+  return nullptr;
+}
+
+/// Asks the owner's gateway for the entity's handle (cached until it goes down or the
+/// members change).
+template <class Handle, class Kind>
+caf::result<Handle> resolve_remote(pointer self, const cluster_member& owner, Kind kind,
+                                   entity_kind entity, int64_t id) {
+  auto key = std::pair{static_cast<uint8_t>(entity), id};
+  auto& st = self->state;
+  if (auto it = st.remote.find(key); it != st.remote.end())
+    return caf::actor_cast<Handle>(it->second);
+  if (!owner.gateway)
+    return to_caf_error({errc::owner_unreachable, "node " + owner.node_id + " is not connected"});
+  auto promise = self->make_response_promise<Handle>();
+  auto gateway = caf::actor_cast<gateway_actor>(owner.gateway);
+  self->request(gateway, peer_timeout, activate_atom_v, kind, id)
+    .then(
+      [=](Handle& hdl) mutable {
+        if (hdl) {
+          self->monitor(hdl);
+          self->state.remote[key] = caf::actor_cast<caf::strong_actor_ptr>(hdl);
+        }
+        promise.deliver(hdl);
+      },
+      [=](caf::error& err) mutable { promise.deliver(err); });
   return promise;
+}
+
+/// The entity's handle: activated here, or asked of the owning node.
+template <class Handle, class Row, class Kind, class Spawn>
+caf::result<Handle> resolve(pointer self, entity_table<Handle> registry_state::*table, Kind kind,
+                            entity_kind entity, int64_t id, Spawn spawn_fn) {
+  if (const auto* owner = remote_owner(self->state, entity, id))
+    return resolve_remote<Handle>(self, *owner, kind, entity, id);
+  return activate<Handle, Row>(self, table, kind, entity, id, spawn_fn);
 }
 
 /// Moves the live entities inside the scope out of `tab` into `out` (the caller asks each to
@@ -207,7 +330,7 @@ void stop_all(entity_table<Handle>& tab) {
   tab.live.clear();
 }
 
-bool passivate(pointer self, uint8_t kind, int64_t id, const caf::actor_addr& addr) {
+bool erase_entity(pointer self, uint8_t kind, int64_t id, const caf::actor_addr& addr) {
   auto& st = self->state;
   switch (static_cast<entity_kind>(kind)) {
     case entity_kind::conversation:
@@ -218,6 +341,15 @@ bool passivate(pointer self, uint8_t kind, int64_t id, const caf::actor_addr& ad
       return erase_if_current(st.operators, id, addr);
   }
   return false;
+}
+
+/// An idle entity may stop: it leaves the table and gives its entity_owners row up, so
+/// another node may take it without waiting.
+bool passivate(pointer self, uint8_t kind, int64_t id, const caf::actor_addr& addr) {
+  if (!erase_entity(self, kind, id, addr))
+    return false;
+  self->send(self->state.ctx.store, release_atom_v, kind, id);
+  return true;
 }
 
 /// Blocks the scope, takes its live entities out of the tables and answers how many there
@@ -265,12 +397,133 @@ void release(pointer self, uint8_t scope_code, int64_t scope_id) {
   prune_history(st);
 }
 
-/// Forgets entities that stopped; stops every entity when the registry exits.
+/// Gateways of the connected peers (every member but this node).
+std::vector<gateway_actor> peer_gateways(const registry_state& st) {
+  std::vector<gateway_actor> out;
+  for (const auto& m : st.view.members)
+    if (m.node_id != st.view.self_id && m.gateway)
+      out.push_back(caf::actor_cast<gateway_actor>(m.gateway));
+  return out;
+}
+
+/// A delete retires its scope on every node (entities of the scope may live anywhere);
+/// the answer is the number stopped cluster-wide. An unreachable peer counts as none:
+/// its entities are fenced by the delete's own writes failing them later.
+caf::result<uint64_t> retire_everywhere(pointer self, uint8_t scope, int64_t id) {
+  auto peers = peer_gateways(self->state);
+  auto promise = self->make_response_promise<uint64_t>();
+  struct tally {
+    size_t left;
+    uint64_t stopped = 0;
+  };
+  auto t = std::make_shared<tally>(tally{peers.size() + 1});
+  auto one = [=](uint64_t n) mutable {
+    t->stopped += n;
+    if (--t->left == 0)
+      promise.deliver(t->stopped);
+  };
+  self
+    ->request(caf::actor_cast<registry_actor>(self), timeout, retire_atom_v, scope, id,
+              local_atom_v)
+    .then([=](uint64_t n) mutable { one(n); },
+          [=](caf::error& err) mutable {
+            if (t->left == 0)
+              return;
+            t->left = 0;
+            promise.deliver(err);
+          });
+  for (auto& gw : peers)
+    self->request(gw, peer_timeout, retire_atom_v, scope, id)
+      .then([=](uint64_t n) mutable { one(n); }, [=](caf::error&) mutable { one(0); });
+  return promise;
+}
+
+void release_everywhere(pointer self, uint8_t scope, int64_t id) {
+  release(self, scope, id);
+  for (auto& gw : peer_gateways(self->state))
+    self->send(gw, release_atom_v, scope, id);
+}
+
+/// Hands the live entities of `tab` that are now placed elsewhere over: each finishes what
+/// it has in flight and stops (conversations, inboxes) or stops (operators), then its
+/// entity_owners row is released for the new owner's acquire.
+template <class Handle>
+void hand_over(pointer self, entity_table<Handle>& tab, entity_kind kind) {
+  auto code = static_cast<uint8_t>(kind);
+  for (auto it = tab.live.begin(); it != tab.live.end();) {
+    auto id = it->first;
+    if (remote_owner(self->state, kind, id) == nullptr) {
+      ++it;
+      continue;
+    }
+    auto hdl = it->second;
+    tab.keys.erase(id);
+    it = tab.live.erase(it);
+    auto store = self->state.ctx.store;
+    if constexpr (std::is_same_v<Handle, operator_actor>) {
+      self->send_exit(hdl, caf::exit_reason::user_shutdown);
+      self->send(store, release_atom_v, code, id);
+    } else {
+      self->request(hdl, timeout, retire_atom_v)
+        .then([=](bool) { self->send(store, release_atom_v, code, id); },
+              [=](caf::error&) { self->send(store, release_atom_v, code, id); });
+    }
+  }
+}
+
+bool lost_a_member(const cluster_view& before, const cluster_view& after) {
+  for (const auto& m : before.members) {
+    bool kept
+      = std::any_of(after.members.begin(), after.members.end(), [&](const cluster_member& n) {
+          return n.node_id == m.node_id && n.incarnation == m.incarnation;
+        });
+    if (!kept)
+      return true;
+  }
+  return false;
+}
+
+/// A new member list: cached remote handles are dropped, entities placed elsewhere now are
+/// handed over, and when a member was lost its snoozed conversations are activated on
+/// their new owners so their timers fire.
+void apply_view(pointer self, cluster_view view) {
+  auto& st = self->state;
+  bool lost = lost_a_member(st.view, view);
+  st.view = std::move(view);
+  st.remote.clear();
+  hand_over(self, st.conversations, entity_kind::conversation);
+  hand_over(self, st.inboxes, entity_kind::inbox);
+  hand_over(self, st.operators, entity_kind::operator_);
+  if (lost && st.ctx.options.owned_entities)
+    rearm_snoozed(self->system(), st.ctx.store, caf::actor_cast<registry_actor>(self));
+}
+
+/// The node lost its lease: every entity stops at once (no write, no answer), the store
+/// forgets its epochs, and nothing activates until membership sends a joined view.
+void fence(pointer self) {
+  auto& st = self->state;
+  log::warn("cluster_self_fence",
+            log::fields{}("node", st.view.self_id)("entities", st.conversations.live.size()
+                                                                 + st.inboxes.live.size()
+                                                                 + st.operators.live.size()));
+  stop_all(st.conversations);
+  stop_all(st.inboxes);
+  stop_all(st.operators);
+  st.remote.clear();
+  st.view.joined = false;
+  self->send(st.ctx.store, fence_atom_v);
+}
+
+/// Forgets entities that stopped (local ones, and cached handles of remote ones); stops
+/// every entity when the registry exits.
 void set_lifecycle_handlers(pointer self) {
   self->set_down_handler([=](caf::down_msg& dm) {
     erase_by_address(self->state.conversations, dm.source);
     erase_by_address(self->state.inboxes, dm.source);
     erase_by_address(self->state.operators, dm.source);
+    std::erase_if(self->state.remote, [&](const auto& entry) {
+      return caf::actor_cast<caf::actor_addr>(entry.second) == dm.source;
+    });
   });
   // Entities are only monitored, so they must be stopped explicitly (their timers would
   // otherwise keep them, and with them ~actor_system(), alive).
@@ -284,6 +537,65 @@ void set_lifecycle_handlers(pointer self) {
   });
 }
 
+conversation_actor spawn_conversation_entity(pointer p, conversation_row row, entity_context c) {
+  return spawn_conversation(p, std::move(row), std::move(c));
+}
+inbox_actor spawn_inbox_entity(pointer p, inbox_row row, entity_context c) {
+  return spawn_inbox(p, std::move(row), std::move(c));
+}
+operator_actor spawn_operator_entity(pointer p, operator_row row, entity_context c) {
+  return spawn_operator(p, std::move(row), std::move(c));
+}
+
+/// Activations of this node's own entities (placement checked by the caller, or asked by a
+/// peer through the gateway).
+caf::result<conversation_actor> activate_conversation(pointer self, int64_t id) {
+  return activate<conversation_actor, conversation_row>(
+    self, &registry_state::conversations, conversation_atom_v, entity_kind::conversation, id,
+    spawn_conversation_entity);
+}
+caf::result<inbox_actor> activate_inbox(pointer self, int64_t id) {
+  return activate<inbox_actor, inbox_row>(self, &registry_state::inboxes, inbox_atom_v,
+                                          entity_kind::inbox, id, spawn_inbox_entity);
+}
+caf::result<operator_actor> activate_operator(pointer self, int64_t id) {
+  return activate<operator_actor, operator_row>(self, &registry_state::operators, operator_atom_v,
+                                                entity_kind::operator_, id, spawn_operator_entity);
+}
+
+/// A peer asked for an entity this node's view places on a third node: the views disagree
+/// for a moment (a member just joined or left). Refused (503) rather than activated twice
+/// over; the caller retries once the views agree.
+caf::error placed_elsewhere(const registry_state& st, entity_kind kind, int64_t id) {
+  if (const auto* owner = remote_owner(st, kind, id))
+    return to_caf_error({errc::owner_unreachable, "placed on " + owner->node_id + " now"});
+  return {};
+}
+
+/// A refused acquire's next attempt, if its load still waits.
+void retry_acquire(pointer self, uint8_t code, int64_t id) {
+  auto& st = self->state;
+  switch (static_cast<entity_kind>(code)) {
+    case entity_kind::conversation:
+      if (st.conversations.loading.count(id) != 0)
+        acquire_then_load<conversation_actor, conversation_row>(
+          self, &registry_state::conversations, conversation_atom_v, entity_kind::conversation, id,
+          spawn_conversation_entity);
+      return;
+    case entity_kind::inbox:
+      if (st.inboxes.loading.count(id) != 0)
+        acquire_then_load<inbox_actor, inbox_row>(self, &registry_state::inboxes, inbox_atom_v,
+                                                  entity_kind::inbox, id, spawn_inbox_entity);
+      return;
+    case entity_kind::operator_:
+      if (st.operators.loading.count(id) != 0)
+        acquire_then_load<operator_actor, operator_row>(self, &registry_state::operators,
+                                                        operator_atom_v, entity_kind::operator_, id,
+                                                        spawn_operator_entity);
+      return;
+  }
+}
+
 registry_actor::behavior_type registry(pointer self, entity_context ctx) {
   self->state.ctx = std::move(ctx);
   self->state.ctx.registry = self;
@@ -292,23 +604,31 @@ registry_actor::behavior_type registry(pointer self, entity_context ctx) {
     [=](conversation_atom, int64_t id) -> caf::result<conversation_actor> {
       return resolve<conversation_actor, conversation_row>(
         self, &registry_state::conversations, conversation_atom_v, entity_kind::conversation, id,
-        [](pointer p, conversation_row row, entity_context c) {
-          return spawn_conversation(p, std::move(row), std::move(c));
-        });
+        spawn_conversation_entity);
     },
     [=](inbox_atom, int64_t id) -> caf::result<inbox_actor> {
       return resolve<inbox_actor, inbox_row>(self, &registry_state::inboxes, inbox_atom_v,
-                                             entity_kind::inbox, id,
-                                             [](pointer p, inbox_row row, entity_context c) {
-                                               return spawn_inbox(p, std::move(row), std::move(c));
-                                             });
+                                             entity_kind::inbox, id, spawn_inbox_entity);
     },
     [=](operator_atom, int64_t id) -> caf::result<operator_actor> {
-      return resolve<operator_actor, operator_row>(
-        self, &registry_state::operators, operator_atom_v, entity_kind::operator_, id,
-        [](pointer p, operator_row row, entity_context c) {
-          return spawn_operator(p, std::move(row), std::move(c));
-        });
+      return resolve<operator_actor, operator_row>(self, &registry_state::operators,
+                                                   operator_atom_v, entity_kind::operator_, id,
+                                                   spawn_operator_entity);
+    },
+    [=](activate_atom, conversation_atom, int64_t id) -> caf::result<conversation_actor> {
+      if (auto err = placed_elsewhere(self->state, entity_kind::conversation, id))
+        return err;
+      return activate_conversation(self, id);
+    },
+    [=](activate_atom, inbox_atom, int64_t id) -> caf::result<inbox_actor> {
+      if (auto err = placed_elsewhere(self->state, entity_kind::inbox, id))
+        return err;
+      return activate_inbox(self, id);
+    },
+    [=](activate_atom, operator_atom, int64_t id) -> caf::result<operator_actor> {
+      if (auto err = placed_elsewhere(self->state, entity_kind::operator_, id))
+        return err;
+      return activate_operator(self, id);
     },
     [=](passivate_atom, uint8_t kind, int64_t id, caf::actor_addr& addr) -> bool {
       return passivate(self, kind, id, addr);
@@ -318,11 +638,20 @@ registry_actor::behavior_type registry(pointer self, entity_context ctx) {
       return {st.conversations.live.size(), st.inboxes.live.size(), st.operators.live.size()};
     },
     [=](retire_atom, uint8_t scope_code, int64_t scope_id) -> caf::result<uint64_t> {
-      return retire(self, scope_code, scope_id);
+      return retire_everywhere(self, scope_code, scope_id);
     },
     [=](release_atom, uint8_t scope_code, int64_t scope_id) {
+      release_everywhere(self, scope_code, scope_id);
+    },
+    [=](retire_atom, uint8_t scope_code, int64_t scope_id, local_atom) -> caf::result<uint64_t> {
+      return retire(self, scope_code, scope_id);
+    },
+    [=](release_atom, uint8_t scope_code, int64_t scope_id, local_atom) {
       release(self, scope_code, scope_id);
     },
+    [=](view_atom, cluster_view& view) { apply_view(self, std::move(view)); },
+    [=](fence_atom) { fence(self); },
+    [=](acquire_atom, uint8_t code, int64_t id) { retry_acquire(self, code, id); },
   };
 }
 

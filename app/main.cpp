@@ -75,7 +75,8 @@ int main(int argc, char** argv) {
   auto port = node.start();
   if (!port) {
     std::cerr << "messengerd: " << port.error().detail << "\n";
-    return 1;
+    // A node whose settings cannot work in this cluster is a configuration error.
+    return port.error().code == errc::invalid_argument ? 2 : 1;
   }
   std::cout << "listening on http://" << config::host_port{cfg.http_addr.host, *port}.str()
             << std::endl;

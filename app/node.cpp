@@ -7,6 +7,8 @@
 #include "actors/registry.hpp"
 #include "actors/snooze_rearm.hpp"
 #include "actors/system_config.hpp"
+#include "cluster/gateway.hpp"
+#include "cluster/liveness.hpp"
 #include "cluster/membership.hpp"
 #include "common/log.hpp"
 #include "net/api/account.hpp"
@@ -21,8 +23,10 @@
 #include "net/ops/ops.hpp"
 #include "net/realtime.hpp"
 #include "net/webhooks.hpp"
+#include "persistence/queries/cluster.hpp"
 
 #include <caf/all.hpp>
+#include <caf/io/all.hpp>
 
 #include <unistd.h>
 
@@ -54,6 +58,8 @@ struct node::impl {
   actors::writer_actor writer;
   actors::reader_actor reader;
   actors::membership_actor membership;
+  actors::gateway_actor gateway;
+  actors::liveness_actor liveness;
   actors::store_actor store;
   actors::dispatcher_actor dispatcher;
   actors::registry_actor registry;
@@ -68,8 +74,12 @@ struct node::impl {
   uint16_t port = 0;
   bool stopped = false;
 
-  /// Persistence, dispatcher, registry and the listeners.
+  /// Persistence, dispatcher, registry, gateway and the listeners.
   void spawn_actors();
+  /// Stores this node's cluster timings, or finds the other nodes' (which must match).
+  expected<void> agree_cluster_settings();
+  /// Publishes the gateway on the cluster address: the actual "host:port".
+  expected<std::string> publish_gateway();
   net::api::context api_context();
   /// The realtime hub and listener, then the HTTP listener (not serving yet).
   expected<uint16_t> listen(const net::api::context& api);
@@ -81,6 +91,15 @@ node::node(config::app_config cfg) : impl_(std::make_unique<impl>()) {
   // Cooperative workers ~ cores; blocking SQL runs on detached actors.
   impl_->actor_cfg.set("scheduler.max-threads",
                        static_cast<size_t>(std::max(2u, std::thread::hardware_concurrency())));
+  // Peers talk BASP through the middleman. Failure detection is off by default in CAF
+  // 0.17: heartbeats and a connection timeout (equal on every node, see
+  // agree_cluster_settings) make a hung or cut-off peer's connection fail.
+  impl_->actor_cfg.load<caf::io::middleman>();
+  impl_->actor_cfg.set("middleman.app-identifiers", std::vector<std::string>{"messenger"});
+  impl_->actor_cfg.set("middleman.heartbeat-interval", caf::timespan{std::chrono::milliseconds{
+                                                         impl_->cfg.cluster_peer_heartbeat_ms}});
+  impl_->actor_cfg.set("middleman.connection-timeout", caf::timespan{std::chrono::milliseconds{
+                                                         impl_->cfg.cluster_peer_timeout_ms}});
 }
 
 node::~node() {
@@ -110,10 +129,14 @@ void node::impl::spawn_actors() {
   ctx.options.assignment_window = std::chrono::seconds{cfg.assignment_window_s};
   ctx.options.presence_duration = std::chrono::seconds{cfg.presence_duration_s};
   ctx.options.idle_after = std::chrono::seconds{cfg.entity_idle_s};
+  ctx.options.owned_entities = true;
   ctx.clock = actors::time_base{
     std::chrono::time_point_cast<domain::duration>(std::chrono::system_clock::now()),
     sys->clock().now()};
   registry = actors::spawn_registry(*sys, ctx);
+  gateway = cluster::spawn_gateway(*sys, registry);
+  caf::anon_send(dispatcher, actors::subscribe_atom_v,
+                 caf::actor_cast<actors::listener_actor>(gateway));
   activity = actors::spawn_activity_listener(*sys, registry);
   caf::anon_send(dispatcher, actors::subscribe_atom_v, activity);
   net::webhook_options wopts;
@@ -143,6 +166,7 @@ expected<uint16_t> node::impl::listen(const net::api::context& api) {
   cable
     = net::spawn_cable_listener(api, cable_hub, std::chrono::milliseconds{cfg.presence_push_ms});
   caf::anon_send(dispatcher, actors::subscribe_atom_v, cable);
+  caf::anon_send(gateway, actors::subscribe_atom_v, cable); // events of other nodes
   net::server_options sopts;
   sopts.host = cfg.http_addr.host;
   sopts.port = cfg.http_addr.port;
@@ -170,23 +194,68 @@ void node::impl::add_routes(const net::api::context& api, const cluster::members
                                     cfg.platform_token, cfg.node_id, m.http_addr, m.cluster_addr});
 }
 
+expected<void> node::impl::agree_cluster_settings() {
+  namespace cq = persistence::queries::cluster;
+  cq::timing_settings mine{cfg.cluster_lease_s, cfg.cluster_heartbeat_s,
+                           cfg.cluster_peer_heartbeat_ms, cfg.cluster_peer_timeout_ms};
+  caf::scoped_actor self{*sys};
+  expected<void> out;
+  self
+    ->request(writer, std::chrono::seconds{30}, actors::write_atom_v,
+              persistence::write_command{{cq::agree_settings(cfg.node_id, mine)}})
+    .receive(
+      [&](persistence::write_result& res) {
+        auto stored = cq::read_settings(res.results.at(0));
+        if (stored && !(*stored == mine))
+          out = make_unexpected(
+            errc::invalid_argument,
+            "cluster timings differ from the live nodes' (lease " + std::to_string(stored->lease_s)
+              + " s, heartbeat " + std::to_string(stored->heartbeat_s) + " s, peer heartbeat "
+              + std::to_string(stored->peer_heartbeat_ms) + " ms, peer timeout "
+              + std::to_string(stored->peer_timeout_ms) + " ms): every node needs the same");
+      },
+      [&](caf::error& err) {
+        out = make_unexpected(errc::database_unavailable, "cluster settings: " + sys->render(err));
+      });
+  return out;
+}
+
+expected<std::string> node::impl::publish_gateway() {
+  auto published
+    = sys->middleman().publish(gateway, cfg.cluster_addr.port, cfg.cluster_addr.host.c_str(), true);
+  if (!published)
+    return make_unexpected(errc::invalid_argument, "cannot listen on the cluster address "
+                                                     + cfg.cluster_addr.str() + ": "
+                                                     + sys->render(published.error()));
+  return config::host_port{cfg.cluster_addr.host, *published}.str();
+}
+
 expected<uint16_t> node::start() {
   auto& st = *impl_;
   st.sys = std::make_unique<caf::actor_system>(st.actor_cfg);
   st.spawn_actors();
   auto api = st.api_context();
-  auto port = st.listen(api);
+  auto port = st.listen(api); // bound, not serving yet
   if (!port)
     return port;
   st.port = *port;
   if (st.cfg.node_id.empty())
     st.cfg.node_id = hostname() + "-" + std::to_string(st.port);
+  if (auto agreed = st.agree_cluster_settings(); !agreed)
+    return tl::unexpected<error_info>{agreed.error()};
+  auto cluster_addr = st.publish_gateway();
+  if (!cluster_addr)
+    return tl::unexpected<error_info>{cluster_addr.error()};
   cluster::membership_options mopts;
   mopts.node_id = st.cfg.node_id;
   mopts.http_addr = config::host_port{st.cfg.http_addr.host, st.port}.str();
-  mopts.cluster_addr = st.cfg.cluster_addr.str();
+  mopts.cluster_addr = *cluster_addr;
   mopts.heartbeat = std::chrono::seconds{st.cfg.cluster_heartbeat_s};
-  st.membership = cluster::spawn_membership(*st.sys, st.writer, mopts);
+  mopts.lease = std::chrono::seconds{st.cfg.cluster_lease_s};
+  mopts.connect_timeout = std::chrono::milliseconds{st.cfg.cluster_peer_timeout_ms};
+  st.liveness = cluster::spawn_liveness(*st.sys, st.cfg.database_url);
+  st.membership = cluster::spawn_membership(*st.sys, st.writer, mopts,
+                                            {st.reader, st.liveness, st.registry, st.gateway});
   st.add_routes(api, mopts);
   st.server->run(); // every route is registered: start serving
   caf::scoped_actor self{*st.sys};
@@ -196,7 +265,8 @@ expected<uint16_t> node::start() {
                log::warn("cluster_join_failed",
                          log::fields{}("error", st.sys->render(err))("retry", "heartbeat"));
              });
-  // Exact timers survive restarts: every snoozed conversation re-arms its timer.
+  // Exact timers survive restarts: every snoozed conversation re-arms its timer (on the
+  // node that owns it).
   actors::rearm_snoozed(*st.sys, st.store, st.registry);
   return st.port;
 }
@@ -213,11 +283,13 @@ void node::shutdown() {
     std::this_thread::sleep_for(std::chrono::milliseconds{10});
   {
     caf::scoped_actor self{*st.sys};
+    // Entities stop first (what they sent is queued at the writer), then the node leaves:
+    // its entity_owners rows are released and its row marked 'left' in one transaction,
+    // so peers take its entities over at once. The writer drains before it refuses work.
+    self->send_exit(st.registry, caf::exit_reason::user_shutdown);
     self->request(st.membership, std::chrono::seconds{5}, actors::leave_atom_v)
       .receive([](actors::node_status&) {}, [](caf::error&) {});
-    // Entities stop before the writer drains: everything they sent is committed (or
-    // answered with an error) before the writer refuses new work.
-    self->send_exit(st.registry, caf::exit_reason::user_shutdown);
+    self->send_exit(st.gateway, caf::exit_reason::user_shutdown);
     self->send_exit(st.activity, caf::exit_reason::user_shutdown);
     self->send_exit(st.webhooks, caf::exit_reason::user_shutdown);
     self->send_exit(st.cable, caf::exit_reason::user_shutdown);
@@ -232,6 +304,7 @@ void node::shutdown() {
         [](caf::error&) {});
     self->send_exit(st.store, caf::exit_reason::user_shutdown);
     self->send_exit(st.membership, caf::exit_reason::user_shutdown);
+    self->send_exit(st.liveness, caf::exit_reason::user_shutdown);
     self->send_exit(st.reader, caf::exit_reason::user_shutdown);
     self->send_exit(st.writer, caf::exit_reason::user_shutdown);
   }

@@ -26,6 +26,10 @@ std::string_view to_string(errc code) noexcept {
       return "shutting_down";
     case errc::overloaded:
       return "overloaded";
+    case errc::fenced:
+      return "fenced";
+    case errc::owner_unreachable:
+      return "owner_unreachable";
   }
   return "unknown";
 }

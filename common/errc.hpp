@@ -20,7 +20,9 @@ enum class errc : uint8_t {
   commit_unknown,       ///< the connection broke during COMMIT: outcome unknown
   timeout,
   shutting_down,
-  overloaded, ///< a bounded queue is full
+  overloaded,        ///< a bounded queue is full
+  fenced,            ///< the entity's ownership moved on (another node holds a newer epoch)
+  owner_unreachable, ///< the node owning the entity cannot be reached
 };
 
 /// Stable lower_snake_case name of an error code ("not_found", ...).

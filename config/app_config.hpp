@@ -56,6 +56,13 @@ struct app_config {
   /// Seconds between cluster heartbeats (lease renewals); not in the environment: tests
   /// shorten it.
   uint32_t cluster_heartbeat_s = 3;
+  /// Seconds a lease lasts after a renewal (database clock); a node that could not renew
+  /// for this long minus one heartbeat (its own monotonic clock) fences itself.
+  uint32_t cluster_lease_s = 10;
+  /// CAF middleman heartbeats between peers and the silence after which a peer connection
+  /// is declared dead (milliseconds). Must be equal on every node (checked at join).
+  uint32_t cluster_peer_heartbeat_ms = 1000;
+  uint32_t cluster_peer_timeout_ms = 4000;
   /// How long the edge reuses authentication and policy answers (0 = never); not in the
   /// environment.
   uint32_t edge_cache_ms = 2000;

@@ -24,6 +24,8 @@ error_info classify(const pqxx::sql_error& e) {
   const std::string state = e.sqlstate();
   if (state == "23505")
     return {errc::conflict, e.what(), state, constraint_of(e.what())};
+  if (state == "MF001") // messenger_fence: the entity's epoch moved on
+    return {errc::fenced, e.what(), state};
   if (state == "23503" || state == "23514")
     return {errc::invalid_argument, e.what(), state, constraint_of(e.what())};
   if (state == "23502" || state == "22P02" || state.rfind("22", 0) == 0)

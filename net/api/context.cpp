@@ -76,6 +76,8 @@ http_response error_response(const caf::error& err) {
     case errc::commit_unknown:
     case errc::overloaded:
     case errc::shutting_down:
+    case errc::fenced:
+    case errc::owner_unreachable:
       return http_response::error(503, "Service unavailable, try again");
     case errc::database_error:
       log::warn("api_database_error", log::fields{}("detail", info.detail));

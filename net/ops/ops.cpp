@@ -5,6 +5,7 @@
 #include "domain/types.hpp"
 #include "net/actor_bridge.hpp"
 #include "net/api/context.hpp"
+#include "persistence/queries/cluster.hpp"
 #include "persistence/queries/ops.hpp"
 
 #include <caf/all.hpp>
@@ -13,6 +14,7 @@
 
 #include <chrono>
 #include <ctime>
+#include <map>
 #include <memory>
 #include <optional>
 
@@ -267,38 +269,73 @@ void get_entity(const ops_sources& src, http_request& req, responder respond) {
   respond(api::not_found());
 }
 
+/// Entities held in entity_owners per (node, incarnation): {"conversation": n, ...}.
+using owned_map = std::map<std::pair<std::string, int64_t>, json>;
+
+owned_map owned_by_node(const persistence::result_set& rs) {
+  owned_map out;
+  for (const auto& c : persistence::queries::cluster::read_owned_counts(rs)) {
+    auto& doc = out[{c.node_id, c.incarnation}];
+    if (doc.is_null())
+      doc = {{"conversation", 0}, {"inbox", 0}, {"operator", 0}};
+    doc[c.kind] = c.count;
+  }
+  return out;
+}
+
+json cluster_doc(const ops_sources& src, const actors::cluster_view& view,
+                 const actors::entity_counts& counts, const owned_map& owned,
+                 const std::vector<queries::cluster_node_row>& rows) {
+  json self = {{"id", src.node_id},
+               {"http_addr", src.http_addr},
+               {"cluster_addr", src.cluster_addr},
+               {"incarnation", view.self_incarnation},
+               {"joined", view.joined},
+               {"live_actors", counts_json(counts)}};
+  json nodes = json::array();
+  for (const auto& row : rows) {
+    auto node = cluster_row_json(row);
+    bool is_self = row.node_id == src.node_id;
+    node["self"] = is_self;
+    bool connected = is_self;
+    for (const auto& m : view.members)
+      if (m.node_id == row.node_id && m.incarnation == row.incarnation && m.gateway)
+        connected = true;
+    node["connected"] = connected;
+    auto it = owned.find({row.node_id, row.incarnation});
+    node["owned"]
+      = it != owned.end() ? it->second : json{{"conversation", 0}, {"inbox", 0}, {"operator", 0}};
+    nodes.push_back(node);
+  }
+  return {{"node", src.node_id}, {"self", self}, {"nodes", nodes}};
+}
+
+/// The nodes of cluster_nodes with, per node, whether this node is connected to it and the
+/// entities it owns (entity_owners), plus this node's own view.
 void get_cluster(const ops_sources& src, responder respond) {
   auto fail = [respond](caf::error& err) { respond(api::error_response(err)); };
   ask(
     *src.sys, src.membership, timeout,
-    [src, respond, fail](actors::node_status& status) {
+    [src, respond, fail](actors::cluster_view& view) {
       ask(
         *src.sys, src.registry, timeout,
-        [src, respond, status](actors::entity_counts& counts) {
-          with_cluster_rows(src, [src, respond, status, counts](auto rows, std::string error) {
-            json self = {{"id", src.node_id},
-                         {"http_addr", src.http_addr},
-                         {"cluster_addr", src.cluster_addr},
-                         {"incarnation", status.incarnation},
-                         {"joined", status.joined},
-                         {"lease_until", status.lease_until},
-                         {"owned", counts_json(counts)}};
-            json nodes = json::array();
-            for (const auto& row : rows) {
-              auto node = cluster_row_json(row);
-              node["self"] = row.node_id == src.node_id;
-              node["owned"] = row.node_id == src.node_id ? counts_json(counts) : json(nullptr);
-              nodes.push_back(node);
-            }
-            json doc = {{"node", src.node_id}, {"self", self}, {"nodes", nodes}};
-            if (!error.empty())
-              doc["cluster_error"] = error;
-            respond(ok(doc));
-          });
+        [src, respond, fail, view](actors::entity_counts& counts) {
+          ask(
+            *src.sys, src.reader, timeout,
+            [src, respond, view, counts](persistence::result_set& rs) {
+              auto owned = owned_by_node(rs);
+              with_cluster_rows(src, [=](auto rows, std::string error) {
+                auto doc = cluster_doc(src, view, counts, owned, rows);
+                if (!error.empty())
+                  doc["cluster_error"] = error;
+                respond(ok(doc));
+              });
+            },
+            fail, actors::query_atom_v, persistence::queries::cluster::owned_counts());
         },
         fail, actors::count_atom_v);
     },
-    fail, actors::status_atom_v);
+    fail, actors::view_atom_v);
 }
 
 /// Values read at scrape time (live actors, writer queue, cluster members), then everything.

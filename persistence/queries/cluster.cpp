@@ -49,3 +49,120 @@ statement leave(const std::string& node_id, int64_t incarnation) {
 }
 
 } // namespace messenger::persistence::queries::cluster
+
+namespace messenger::persistence::queries::cluster {
+
+namespace {
+
+constexpr const char* live_members_sql = R"sql(
+SELECT node_id, incarnation, coalesce(cluster_addr, '') AS cluster_addr FROM cluster_nodes
+ WHERE status = 'up' AND lease_until > now() AND NOT messenger_incarnation_dead(incarnation)
+ ORDER BY node_id)sql";
+
+constexpr const char* agree_settings_sql = R"sql(
+WITH stored AS (
+  INSERT INTO cluster_settings AS s (id, lease_s, heartbeat_s, peer_heartbeat_ms, peer_timeout_ms)
+  VALUES (1, $2, $3, $4, $5)
+  ON CONFLICT (id) DO UPDATE
+    SET lease_s = excluded.lease_s, heartbeat_s = excluded.heartbeat_s,
+        peer_heartbeat_ms = excluded.peer_heartbeat_ms, peer_timeout_ms = excluded.peer_timeout_ms
+    WHERE NOT EXISTS (SELECT 1 FROM cluster_nodes n
+                       WHERE n.node_id <> $1 AND n.status = 'up' AND n.lease_until > now()
+                         AND NOT messenger_incarnation_dead(n.incarnation))
+  RETURNING s.lease_s, s.heartbeat_s, s.peer_heartbeat_ms, s.peer_timeout_ms)
+SELECT * FROM stored
+UNION ALL
+SELECT lease_s, heartbeat_s, peer_heartbeat_ms, peer_timeout_ms FROM cluster_settings
+ WHERE NOT EXISTS (SELECT 1 FROM stored))sql";
+
+constexpr const char* acquire_sql = R"sql(
+INSERT INTO entity_owners AS o (entity_type, entity_id, owner_node, owner_incarnation, epoch)
+SELECT $1, $2, $3, $4, 1 WHERE messenger_member_live($3, $4)
+ON CONFLICT (entity_type, entity_id) DO UPDATE
+  SET owner_node = excluded.owner_node, owner_incarnation = excluded.owner_incarnation,
+      epoch = o.epoch + 1
+  WHERE o.owner_node = ''
+     OR (o.owner_node = excluded.owner_node AND o.owner_incarnation = excluded.owner_incarnation)
+     OR NOT messenger_member_live(o.owner_node, o.owner_incarnation)
+RETURNING epoch)sql";
+
+constexpr const char* owned_counts_sql = R"sql(
+SELECT owner_node, owner_incarnation, entity_type, count(*) AS n FROM entity_owners
+ WHERE owner_node <> '' GROUP BY owner_node, owner_incarnation, entity_type)sql";
+
+} // namespace
+
+statement live_members() {
+  return statement_of(live_members_sql);
+}
+
+std::vector<member_row> read_members(const result_set& rs) {
+  return map_rows(rs, [](const row_view& r) {
+    return member_row{r.text("node_id"), r.int64("incarnation"), r.text("cluster_addr")};
+  });
+}
+
+statement lock_incarnation(int64_t incarnation) {
+  return statement_of("SELECT pg_try_advisory_lock(7411, $1::int) AS held", incarnation);
+}
+
+statement holds_incarnation(int64_t incarnation) {
+  return statement_of("SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' "
+                      "AND classid = 7411 AND objid = $1::int AND pid = pg_backend_pid() "
+                      "AND granted) AS held",
+                      incarnation);
+}
+
+bool read_held(const result_set& rs) {
+  return first_row(rs, [](const row_view& r) { return r.boolean("held"); }).value_or(false);
+}
+
+statement agree_settings(const std::string& node_id, const timing_settings& mine) {
+  return statement_of(agree_settings_sql, node_id, mine.lease_s, mine.heartbeat_s,
+                      mine.peer_heartbeat_ms, mine.peer_timeout_ms);
+}
+
+std::optional<timing_settings> read_settings(const result_set& rs) {
+  return first_row(rs, [](const row_view& r) {
+    return timing_settings{r.int64("lease_s"), r.int64("heartbeat_s"), r.int64("peer_heartbeat_ms"),
+                           r.int64("peer_timeout_ms")};
+  });
+}
+
+statement acquire(const std::string& kind, int64_t id, const std::string& node_id,
+                  int64_t incarnation) {
+  return statement_of(acquire_sql, kind, std::to_string(id), node_id, incarnation);
+}
+
+std::optional<int64_t> read_epoch(const result_set& rs) {
+  return first_row(rs, [](const row_view& r) { return r.int64("epoch"); });
+}
+
+statement release(const std::string& kind, int64_t id, int64_t epoch) {
+  return statement_of("UPDATE entity_owners SET owner_node = '' "
+                      "WHERE entity_type = $1 AND entity_id = $2 AND epoch = $3",
+                      kind, std::to_string(id), epoch);
+}
+
+statement release_all(const std::string& node_id, int64_t incarnation) {
+  return statement_of("UPDATE entity_owners SET owner_node = '' "
+                      "WHERE owner_node = $1 AND owner_incarnation = $2",
+                      node_id, incarnation);
+}
+
+statement fence(const std::string& kind, int64_t id, int64_t epoch) {
+  return statement_of("SELECT messenger_fence($1, $2, $3)", kind, std::to_string(id), epoch);
+}
+
+statement owned_counts() {
+  return statement_of(owned_counts_sql);
+}
+
+std::vector<owned_count> read_owned_counts(const result_set& rs) {
+  return map_rows(rs, [](const row_view& r) {
+    return owned_count{r.text("owner_node"), r.int64("owner_incarnation"), r.text("entity_type"),
+                       r.int64("n")};
+  });
+}
+
+} // namespace messenger::persistence::queries::cluster

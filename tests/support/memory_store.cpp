@@ -82,6 +82,12 @@ store_actor::behavior_type memory_store(store_actor::pointer, std::shared_ptr<me
           ids.push_back(id);
       return ids;
     },
+    // Ownership is a database matter: every acquire succeeds with a new epoch.
+    [=](acquire_atom, uint8_t, int64_t, std::string&, int64_t) -> int64_t {
+      return ++data->epochs;
+    },
+    [=](release_atom, uint8_t, int64_t) {},
+    [=](fence_atom) {},
   };
 }
 
