@@ -305,6 +305,9 @@ void node::shutdown() {
     self->send_exit(st.store, caf::exit_reason::user_shutdown);
     self->send_exit(st.membership, caf::exit_reason::user_shutdown);
     self->send_exit(st.liveness, caf::exit_reason::user_shutdown);
+    // A detached actor's thread lives until its last handle is gone, and
+    // ~actor_system() waits for that thread.
+    st.liveness = nullptr;
     self->send_exit(st.reader, caf::exit_reason::user_shutdown);
     self->send_exit(st.writer, caf::exit_reason::user_shutdown);
   }
