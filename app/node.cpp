@@ -215,7 +215,9 @@ expected<void> node::impl::agree_cluster_settings() {
               + std::to_string(stored->peer_timeout_ms) + " ms): every node needs the same");
       },
       [&](caf::error& err) {
-        out = make_unexpected(errc::database_unavailable, "cluster settings: " + sys->render(err));
+        // No database yet: the node starts (readyz says 503) and joins once it is back; the
+        // check needs the database.
+        log::warn("cluster_settings_unchecked", log::fields{}("error", sys->render(err)));
       });
   return out;
 }
