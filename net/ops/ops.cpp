@@ -200,8 +200,8 @@ json cluster_row_json(const queries::cluster_node_row& row) {
           {"live", row.live}};
 }
 
-const char* remote_note = "not inspectable from this node (cross-node inspection arrives with "
-                          "the cluster routing)";
+const char* remote_note = "live actor counts of other nodes are not collected here yet (ask that "
+                          "node; one entity's state is shown wherever it lives)";
 
 /// The live nodes of cluster_nodes (empty when the query fails: `error` says why).
 void with_cluster_rows(const ops_sources& src,
