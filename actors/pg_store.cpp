@@ -4,6 +4,7 @@
 #include "actors/entity_metrics.hpp"
 #include "actors/errors.hpp"
 #include "actors/row_codec.hpp"
+#include "common/log.hpp"
 #include "persistence/queries/cluster.hpp"
 #include "persistence/queries/entity_store.hpp"
 
@@ -150,15 +151,29 @@ caf::result<int64_t> acquire(pointer self, uint8_t kind, int64_t id, const std::
   return promise;
 }
 
+/// Sends the release of (kind, id) under `epoch`; a failed one is sent again (a row left
+/// held by a live node that no longer hosts the entity would refuse its new owner).
+void send_release(pointer self, uint8_t kind, int64_t id, int64_t epoch, int attempts_left) {
+  write_command cmd{{persistence::queries::cluster::release(kind_name(kind), id, epoch)}};
+  self->request(self->state.writer, timeout, write_atom_v, std::move(cmd))
+    .then([](persistence::write_result&) {},
+          [=](caf::error& err) {
+            log::warn("entity_release_failed",
+                      log::fields{}("kind", kind_name(kind))("id", id)("epoch", epoch)(
+                        "error", self->system().render(err))("attempts_left", attempts_left));
+            if (attempts_left > 0)
+              send_release(self, kind, id, epoch, attempts_left - 1);
+          });
+}
+
 /// Gives (kind, id) up (passivation, handoff), if this node holds it.
 void release(pointer self, uint8_t kind, int64_t id) {
   auto it = self->state.epochs.find({kind, id});
   if (it == self->state.epochs.end())
     return;
-  write_command cmd{{persistence::queries::cluster::release(kind_name(kind), id, it->second)}};
+  auto epoch = it->second;
   self->state.epochs.erase(it);
-  self->request(self->state.writer, timeout, write_atom_v, std::move(cmd))
-    .then([](persistence::write_result&) {}, [](caf::error&) {});
+  send_release(self, kind, id, epoch, 5);
 }
 
 /// The stored message of a conversation_write: the inserted one with its id, or the one it

@@ -26,6 +26,10 @@ error_info classify(const pqxx::sql_error& e) {
     return {errc::conflict, e.what(), state, constraint_of(e.what())};
   if (state == "MF001") // messenger_fence: the entity's epoch moved on
     return {errc::fenced, e.what(), state};
+  // A deadlock victim or a serialization failure: nothing was written, try again (the
+  // batch retries these itself first, see execute_batch).
+  if (state == "40P01" || state == "40001")
+    return {errc::fenced, e.what(), state};
   if (state == "23503" || state == "23514")
     return {errc::invalid_argument, e.what(), state, constraint_of(e.what())};
   if (state == "23502" || state == "22P02" || state.rfind("22", 0) == 0)
@@ -53,6 +57,12 @@ std::string constraint_of(std::string_view message) {
 }
 
 namespace {
+
+/// The transaction was rolled back because of other transactions (deadlock, serialization
+/// failure), not because of anything in it: the same batch may simply run again.
+bool is_transient_state(std::string_view state) {
+  return state == "40P01" || state == "40001";
+}
 
 bool is_connection_state(std::string_view state) {
   // Class 08: connection exception; 57P0x: operator intervention (terminate, shutdown).
@@ -195,7 +205,12 @@ connection::execute_batch(const std::vector<write_command>& commands) {
     return out;
   }
   // Each attempt removes at least one failing command, so this terminates.
-  for (size_t pass = 0; pass <= commands.size(); ++pass) {
+  // Entity ownership rows are locked by acquires, releases and fences of several nodes'
+  // batches in no common order, so PostgreSQL may pick one of them as a deadlock victim:
+  // that batch runs again as it was (a few times) before its command counts as failed.
+  constexpr size_t transient_limit = 5;
+  size_t transient_retries = 0;
+  for (size_t pass = 0; pass <= commands.size() + transient_limit; ++pass) {
     bool in_commit = false;
     try {
       auto results = impl_->attempt(commands, failed, in_commit);
@@ -209,6 +224,10 @@ connection::execute_batch(const std::vector<write_command>& commands) {
     } catch (const command_failed& f) {
       // The transaction was rolled back by ~work(); retry the others without it.
       ++impl_->stats.transactions_rolled_back;
+      if (is_transient_state(f.error.sqlstate) && transient_retries < transient_limit) {
+        ++transient_retries;
+        continue;
+      }
       failed[f.index] = true;
       out[f.index] = tl::unexpected<error_info>{f.error};
       ++impl_->stats.commands_failed;
