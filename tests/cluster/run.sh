@@ -2,7 +2,7 @@
 # ctest entry of the cluster suites: three real messengerd processes (node-1..3) on one fresh
 # database, started one after another, then a Node script of this directory drives them.
 #   MESSENGER_TEST_DATABASE_URL=postgresql://messenger@127.0.0.1:PORT/postgres \
-#     tests/cluster/run.sh path/to/messengerd [three_nodes.mjs]
+#     tests/cluster/run.sh path/to/messengerd [three_nodes.mjs | fencing.mjs]
 # Before the script runs, every node's GET /ops/api/cluster must list the three nodes live and
 # connected (up to 30 s). CLUSTER_WAIT=skip skips that wait (only for developing the scripts
 # against a binary without clustering).
@@ -22,13 +22,15 @@ work=$(mktemp -d /tmp/messenger-cluster.XXXXXX)
 : >"$work/pids"
 ids=(node-1 node-2 node-3)
 
-# Stops every node (ours and the script's): TERM, up to 25 s to drain, then KILL.
+# Stops every node (ours and the script's): CONT (a script may have paused one), TERM, up to
+# 25 s to drain, then KILL.
 stop_nodes() {
   local pids=() pid
   while read -r pid; do
     [[ -n $pid ]] && kill -0 "$pid" 2>/dev/null && pids+=("$pid")
   done <"$work/pids"
   ((${#pids[@]})) || return 0
+  kill -CONT "${pids[@]}" 2>/dev/null || true
   kill -TERM "${pids[@]}" 2>/dev/null || true
   for _ in $(seq 1 250); do
     local alive=0

@@ -3,156 +3,34 @@
 // concurrent writes to one conversation and round-robin assignment are serialized cluster-wide,
 // events reach /cable and SSE subscribers of every node, and a node killed under load loses no
 // acknowledged message, its conversations move to the survivors and it rejoins on restart.
-// Started by tests/cluster/run.sh (see there for the environment). Every scenario runs even
-// when an earlier one failed (the kill comes last); any failure makes the exit status 1.
+// Started by tests/cluster/run.sh (see there for the environment); the helpers are lib.mjs's.
+// Every scenario runs even when an earlier one failed (the kill comes last); any failure makes
+// the exit status 1.
 import assert from "node:assert/strict";
 import { createRequire } from "node:module";
-import { spawn, execFileSync } from "node:child_process";
-import fs from "node:fs";
-import path from "node:path";
+import {
+  nodes,
+  platformToken,
+  delay,
+  show,
+  request,
+  api,
+  eventually,
+  step,
+  finish,
+  W,
+  bootstrap,
+  createConversation,
+  getConversation,
+  postMessage,
+  allMessages,
+  storedCounts,
+  startNode,
+  awaitMembers,
+} from "./lib.mjs";
 
 const require = createRequire(new URL("../sdk/package.json", import.meta.url));
 const WebSocket = require("ws");
-
-const env = process.env;
-const split = (s) => (s ?? "").split(",").filter(Boolean);
-const nodes = split(env.NODE_IDS).map((id, i) => ({
-  id,
-  url: split(env.NODE_URLS)[i],
-  pid: Number(split(env.NODE_PIDS)[i]),
-}));
-assert.equal(nodes.length, 3, "NODE_IDS, NODE_URLS and NODE_PIDS name three nodes");
-const platformToken = env.PLATFORM_TOKEN;
-const delay = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-const show = (v) => JSON.stringify(v);
-
-// ---- HTTP helpers -------------------------------------------------------------------------
-
-/// One request to one node; resolves to {status, body} (body parsed when JSON), never throws
-/// for a status (a connection error is status 0 with the error text as body).
-async function request(node, method, urlPath, token, body) {
-  try {
-    const res = await fetch(node.url + urlPath, {
-      method,
-      headers: { "Content-Type": "application/json", ...(token ? { api_access_token: token } : {}) },
-      body: body === undefined ? undefined : JSON.stringify(body),
-      signal: AbortSignal.timeout(10000),
-    });
-    const text = await res.text();
-    let parsed = text;
-    try {
-      parsed = text ? JSON.parse(text) : null;
-    } catch {}
-    return { status: res.status, body: parsed };
-  } catch (err) {
-    return { status: 0, body: String(err.cause?.code ?? err.message) };
-  }
-}
-
-/// A request that must answer 2xx; the error names the node, the call and the answer.
-async function api(node, method, urlPath, token, body) {
-  const r = await request(node, method, urlPath, token, body);
-  if (r.status < 200 || r.status > 299)
-    throw new Error(`${node.id}: ${method} ${urlPath} -> ${r.status} ${show(r.body)}`);
-  return r.body;
-}
-
-/// Polls `probe` every 100 ms until it returns a truthy value (returned) or `ms` pass (throws
-/// with `what` and the last result or error).
-async function eventually(what, ms, probe) {
-  const until = Date.now() + ms;
-  let last;
-  for (;;) {
-    try {
-      const v = await probe();
-      if (v) return v;
-      last = v;
-    } catch (err) {
-      last = err.message;
-    }
-    if (Date.now() >= until) throw new Error(`${what} not within ${ms} ms; last: ${show(last)}`);
-    await delay(100);
-  }
-}
-
-const failures = [];
-async function step(name, fn) {
-  const started = Date.now();
-  try {
-    const result = await fn();
-    console.log(`ok   ${name} (${Date.now() - started} ms)`);
-    return result;
-  } catch (err) {
-    console.error(`FAIL ${name}: ${err.message}`);
-    failures.push(name);
-    return undefined;
-  }
-}
-
-// ---- the account --------------------------------------------------------------------------
-
-/// Platform API through node-1: an account, an administrator, three agents (online, not
-/// auto-offline); an auto-assignment inbox and a manual one with the three agents; a contact.
-async function bootstrap() {
-  const n1 = nodes[0];
-  const account = await api(n1, "POST", "/platform/api/v1/accounts", platformToken, { name: "Cluster" });
-  const user = async (name, role) => {
-    const u = await api(n1, "POST", "/platform/api/v1/users", platformToken, {
-      name,
-      email: `${name.toLowerCase()}@cluster.test`,
-    });
-    await api(n1, "POST", `/platform/api/v1/accounts/${account.id}/account_users`, platformToken, {
-      user_id: u.id,
-      role,
-    });
-    return u;
-  };
-  const admin = await user("Ada", "administrator");
-  const agents = [await user("Ann", "agent"), await user("Bob", "agent"), await user("Cid", "agent")];
-  const A = `/api/v1/accounts/${account.id}`;
-  const token = admin.access_token;
-  for (const a of agents) {
-    const r = await api(n1, "PATCH", `${A}/agents/${a.id}`, token, {
-      availability: "online",
-      auto_offline: false,
-    });
-    assert.equal(r.availability_status ?? r.availability, "online", `agent ${a.id} online`);
-  }
-  const inbox = async (name, auto) => {
-    const i = await api(n1, "POST", `${A}/inboxes`, token, {
-      name,
-      enable_auto_assignment: auto,
-      channel: { type: "api" },
-    });
-    await api(n1, "POST", `${A}/inbox_members`, token, { inbox_id: i.id, user_ids: agents.map((a) => a.id) });
-    const c = await api(n1, "POST", `${A}/contacts`, token, { name: `Carla ${name}`, inbox_id: i.id });
-    return { ...i, contactId: c.payload.contact.id };
-  };
-  const autoInbox = await inbox("Auto", true);
-  const manualInbox = await inbox("Manual", false);
-  return { account, A, admin, token, agents, autoInbox, manualInbox };
-}
-
-// The world of the scenarios (filled by bootstrap).
-let W;
-
-const createConversation = (node, inbox) =>
-  api(node, "POST", `${W.A}/conversations`, W.token, { inbox_id: inbox.id, contact_id: inbox.contactId });
-const getConversation = (node, id) => api(node, "GET", `${W.A}/conversations/${id}`, W.token);
-const postMessage = (node, id, content, token = W.token, extra = {}) =>
-  api(node, "POST", `${W.A}/conversations/${id}/messages`, token, { content, ...extra });
-
-/// Every message of a conversation as one node lists it (cursor pagination by id).
-async function allMessages(node, id) {
-  const out = [];
-  for (let after = 0; ; ) {
-    const page = await api(node, "GET", `${W.A}/conversations/${id}/messages?after=${after}`, W.token);
-    const fresh = page.payload.filter((m) => m.id > after);
-    if (fresh.length === 0) return out;
-    out.push(...fresh);
-    after = Math.max(...fresh.map((m) => m.id));
-  }
-}
 
 /// The keys on which two JSON objects differ, with both values.
 function differences(a, b) {
@@ -404,12 +282,8 @@ function recoveredAt(attempts, via, t0) {
 }
 
 /// Counts of the account's messages with content starting "steady " (psql), by content.
-function storedSteadyCounts() {
-  const sql = `SELECT content, count(*) FROM messages WHERE account_id = ${Number(W.account.id)}
-               AND content LIKE 'steady %' GROUP BY content`;
-  const out = execFileSync("psql", [env.DATABASE_URL, "-AtF", "\t", "-c", sql], { encoding: "utf8" });
-  return new Map(out.split("\n").filter(Boolean).map((l) => [l.split("\t")[0], Number(l.split("\t")[1])]));
-}
+const storedSteadyCounts = () => storedCounts("steady ");
+
 
 /// Waits (15 s) until every conversation took a write started after `t0` through each
 /// survivor; returns how long that took for the slowest one. The error names the ones that
@@ -490,40 +364,13 @@ async function killUnderLoad() {
   W.steadyConversations = ids;
 }
 
-/// Starts messengerd as node `id` (the settings run.sh exported) and waits for its
-/// "listening on" line; its pid goes to $LOG_DIR/pids for run.sh's cleanup.
-async function startNode(id) {
-  const out = path.join(env.LOG_DIR, `${id}.restart.stdout`);
-  const err = path.join(env.LOG_DIR, `${id}.restart.stderr`);
-  const child = spawn(env.MESSENGERD, [], {
-    env: { ...env, MESSENGER_NODE_ID: id },
-    stdio: ["ignore", fs.openSync(out, "w"), fs.openSync(err, "w")],
-  });
-  fs.appendFileSync(path.join(env.LOG_DIR, "pids"), `${child.pid}\n`);
-  let exited = null;
-  child.on("exit", (code, signal) => (exited = `exited with ${code ?? signal}`));
-  child.unref();
-  const url = await eventually(`${id} restarted prints "listening on"`, 30000, () => {
-    if (exited) throw new Error(`${id} ${exited}: ${fs.readFileSync(err, "utf8").slice(-2000)}`);
-    return /^listening on (\S+)$/m.exec(fs.readFileSync(out, "utf8"))?.[1];
-  });
-  return { id, url, pid: child.pid };
-}
-
 async function restartAndRejoin() {
   const old = nodes[1];
   const node = await startNode(old.id);
   nodes[1] = node;
-  await eventually(`every node sees ${node.id} (restarted) live and connected`, 30000, async () => {
-    for (const n of nodes) {
-      const view = await api(n, "GET", "/ops/api/cluster", platformToken);
-      const e = view.nodes.find((x) => x.id === node.id);
-      const ok = view.nodes.length === 3 && view.nodes.every((x) => x.live === true && x.connected === true);
-      if (!ok) throw new Error(`${n.id} sees ${show(view.nodes.map((x) => [x.id, x.live, x.connected]))}`);
-      if (W.victimIncarnation !== undefined && !(e.incarnation > W.victimIncarnation))
-        throw new Error(`${n.id} sees ${node.id} at incarnation ${e.incarnation} (${W.victimIncarnation} before)`);
-    }
-    return true;
+  await awaitMembers(nodes, 30000, (e, viewer) => {
+    if (e.id === node.id && W.victimIncarnation !== undefined && !(e.incarnation > W.victimIncarnation))
+      throw new Error(`${viewer.id} sees ${node.id} at incarnation ${e.incarnation} (${W.victimIncarnation} before)`);
   });
   for (const id of W.steadyConversations ?? [(await createConversation(nodes[0], W.manualInbox)).id]) {
     const m = await postMessage(node, id, `after the restart ${id}`);
@@ -537,8 +384,8 @@ async function restartAndRejoin() {
 
 // ---- main ---------------------------------------------------------------------------------
 
-W = await step("bootstrap through node-1: account, admin, 3 online agents, 2 inboxes, contacts", bootstrap);
-if (!W) process.exit(1);
+const setUp = "bootstrap through node-1: account, admin, 3 online agents, 2 inboxes, contacts";
+if (!(await step(setUp, bootstrap))) process.exit(1);
 await step("GET /ops/api/cluster on every node: 3 entries with their fields, live, connected", clusterShape);
 await step("b. a conversation created on node-1 reads the same on node-2 and node-3", readsAgree);
 await step("c. waiting_since, first_reply_created_at, last_activity_at over 3 nodes", metricsAcrossNodes);
@@ -548,9 +395,4 @@ await step("f. a message written on node-3 reaches /cable on node-1 and SSE on n
 await step("g. kill -9 node-2 under load: failover, no acknowledged write lost", killUnderLoad);
 if (W.victimKilled)
   await step("g. node-2 restarts with the same id, rejoins, serves a write and a read", restartAndRejoin);
-if (failures.length) {
-  console.error(`${failures.length} failed: ${failures.join(" | ")}`);
-  process.exit(1);
-}
-console.log("cluster scenario passed");
-process.exit(0);
+finish("cluster scenario passed");
