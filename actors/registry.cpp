@@ -12,8 +12,10 @@
 #include <caf/all.hpp>
 
 #include <algorithm>
+#include <functional>
 #include <map>
 #include <memory>
+#include <set>
 
 namespace messenger::actors {
 
@@ -97,6 +99,15 @@ struct registry_state {
   /// Handles of entities owned by peers, by (kind, id); monitored, dropped on down and
   /// whenever the member list changes.
   std::map<std::pair<uint8_t, int64_t>, caf::strong_actor_ptr> remote;
+  /// Activations asked of a peer's gateway and not answered yet, by ticket: failed at once
+  /// when that gateway goes down (CAF 0.17 would let them wait out their timeout).
+  struct awaiting {
+    caf::actor_addr gateway;
+    std::function<void(const caf::error&)> fail;
+  };
+  std::map<uint64_t, awaiting> asked_peers;
+  uint64_t next_ticket = 0;
+  std::set<caf::actor_addr> watched_gateways;
   static inline const char* name = "registry";
 };
 
@@ -264,16 +275,28 @@ caf::result<Handle> resolve_remote(pointer self, const cluster_member& owner, Ki
     return to_caf_error({errc::owner_unreachable, "node " + owner.node_id + " is not connected"});
   auto promise = self->make_response_promise<Handle>();
   auto gateway = caf::actor_cast<gateway_actor>(owner.gateway);
+  auto addr = caf::actor_cast<caf::actor_addr>(owner.gateway);
+  if (st.watched_gateways.insert(addr).second)
+    self->monitor(gateway);
+  auto ticket = ++st.next_ticket;
+  st.asked_peers.emplace(
+    ticket,
+    registry_state::awaiting{addr, [promise](const caf::error& e) mutable { promise.deliver(e); }});
   self->request(gateway, peer_timeout, activate_atom_v, kind, id)
     .then(
       [=](Handle& hdl) mutable {
+        if (self->state.asked_peers.erase(ticket) == 0)
+          return; // already failed: the gateway went down
         if (hdl) {
           self->monitor(hdl);
           self->state.remote[key] = caf::actor_cast<caf::strong_actor_ptr>(hdl);
         }
         promise.deliver(hdl);
       },
-      [=](caf::error& err) mutable { promise.deliver(err); });
+      [=](caf::error& err) mutable {
+        if (self->state.asked_peers.erase(ticket) != 0)
+          promise.deliver(err);
+      });
   return promise;
 }
 
@@ -514,6 +537,23 @@ void fence(pointer self) {
   self->send(st.ctx.store, fence_atom_v);
 }
 
+/// A peer's gateway went down (its node died or the connection broke): every activation
+/// still waiting for it fails now with owner_unreachable (503).
+void gateway_down(pointer self, const caf::actor_addr& source) {
+  auto& st = self->state;
+  if (st.watched_gateways.erase(source) == 0)
+    return;
+  auto err = to_caf_error({errc::owner_unreachable, "the owning node went down"});
+  for (auto it = st.asked_peers.begin(); it != st.asked_peers.end();) {
+    if (it->second.gateway == source) {
+      it->second.fail(err);
+      it = st.asked_peers.erase(it);
+    } else {
+      ++it;
+    }
+  }
+}
+
 /// Forgets entities that stopped (local ones, and cached handles of remote ones); stops
 /// every entity when the registry exits.
 void set_lifecycle_handlers(pointer self) {
@@ -524,6 +564,7 @@ void set_lifecycle_handlers(pointer self) {
     std::erase_if(self->state.remote, [&](const auto& entry) {
       return caf::actor_cast<caf::actor_addr>(entry.second) == dm.source;
     });
+    gateway_down(self, dm.source);
   });
   // Entities are only monitored, so they must be stopped explicitly (their timers would
   // otherwise keep them, and with them ~actor_system(), alive).
