@@ -31,7 +31,7 @@ const DEFAULTS = {
   contacts: 200, // contacts the conversations are spread over
   setupConcurrency: 32,
   recoveryTimeout: 0, // s after the kill until a conversation not writable counts as failed (0: auto)
-  hopConcurrency: 64,
+  hopConcurrency: 64, // requests in flight of the warm-up and of the hop rounds
   hopRounds: 2, // rounds of (local, remote)
   hopMessages: 0, // per round; 0: one per conversation
 };
@@ -382,7 +382,7 @@ async function failover(S, o) {
     `after ${round1(o.seconds / 3)} s`);
   console.log(`  owned.conversation before the load (/ops/api/cluster of ${survivors[0].id}): ` +
     show(await opsOwned(survivors[0])));
-  checkOwners(S, false);
+  checkOwners(S, true);
   const start = now();
   const endAt = start + o.seconds * 1000;
   let deadline = Infinity;
@@ -496,14 +496,16 @@ function printFailover(r, rec, failed, t0) {
 // ---- remote hop ---------------------------------------------------------------------------
 
 /// One write per conversation through its owner, so that every conversation is active on
-/// its owner before the hop rounds; then entity_owners must agree with the placement.
+/// its owner before the measurements (as in B6's steady state); then entity_owners must
+/// agree with the placement computed here.
 async function warmUp(S, o) {
   const byId = Object.fromEntries(nodes.map((n) => [n.id, n]));
   const started = now();
   const ws = await pool(S.convs, o.hopConcurrency, (c) => write(S, c, byId[c.owner], "warm-up"));
   const failed = ws.filter((w) => !w.ok);
-  console.log(`hop warm-up: one write per conversation through its owner, ${failed.length} failed, ` +
-    `${((now() - started) / 1000).toFixed(1)} s`);
+  const s = (now() - started) / 1000;
+  console.log(`warm-up: one write per conversation through its owner in ${s.toFixed(1)} s ` +
+    `(${Math.round(S.convs.length / s)}/s, ${o.hopConcurrency} in flight), ${failed.length} failed`);
   if (failed.length) throw new Error(`warm-up writes failed: ${show(failureKinds(failed))}`);
   checkOwners(S, true);
 }
@@ -548,7 +550,6 @@ function hopSummary(S, o, mode, rounds) {
 }
 
 async function hop(S, o) {
-  await warmUp(S, o);
   const rounds = { local: [], remote: [] };
   for (let r = 1; r <= o.hopRounds; ++r) {
     for (const mode of ["local", "remote"]) {
@@ -585,9 +586,12 @@ function verify(S) {
   const acked = S.writes.filter((w) => w.ok);
   const lost = acked.filter((w) => !stored.has(w.content));
   const duplicated = [...stored].filter(([, n]) => n > 1);
-  const unackedStored = S.writes.filter((w) => !w.ok && stored.has(w.content)).length;
+  const unacked = S.writes.filter((w) => !w.ok && stored.has(w.content));
+  const when = (w) => (S.t0 === null ? "" : w.start < S.t0 ? " started before the kill" : " started after the kill");
+  const unackedKinds = failureKinds(unacked.map((w) => ({ ...w, why: w.why + when(w) })));
   console.log(`database: ${acked.length} acknowledged writes, ${stored.size} distinct contents stored; ` +
-    `lost ${lost.length}, duplicated ${duplicated.length}, stored though not acknowledged ${unackedStored}`);
+    `lost ${lost.length}, duplicated ${duplicated.length}, stored though not acknowledged ${unacked.length} ` +
+    `(the client saw ${show(unackedKinds)})`);
   const problems = [];
   if (lost.length)
     problems.push(`${lost.length} acknowledged messages lost, e.g. "${lost[0].content}" via ${lost[0].node}`);
@@ -596,13 +600,14 @@ function verify(S) {
     problems.push(`${duplicated.length} messages stored more than once, e.g. "${content}" ${n} times`);
   }
   const counts = { acknowledged: acked.length, lost: lost.length, duplicated: duplicated.length };
-  return { ...counts, stored_unacknowledged: unackedStored, problems };
+  return { ...counts, stored_unacknowledged: unacked.length, stored_unacknowledged_kinds: unackedKinds, problems };
 }
 
 async function main() {
   const o = parseArgs(process.argv.slice(2));
   if (nodes.length !== 3) throw new Error("NODE_IDS, NODE_URLS, NODE_PIDS name no three nodes (bench/failover.sh)");
   const S = await setup(o);
+  await warmUp(S, o);
   const results = [];
   if (o.mode !== "failover") results.push(...(await hop(S, o)));
   if (o.mode !== "hop") results.push(await failover(S, o));

@@ -35,14 +35,16 @@ stop_nodes() {
   kill -KILL "${pids[@]}" 2>/dev/null || true
 }
 
-# What the nodes wrote on stderr (warnings and errors; log level warn): line counts, then the
-# first lines of each, so failover errors show up in the bench's output.
+# What the nodes wrote on stderr (log level warn): per node the count of each event (the
+# third field: "TIME LEVEL EVENT key=value…") and its first line, so that errors during the
+# failover show up in the bench's output.
 summarize_logs() {
   local f
   for f in "$work"/*.stderr; do
     [[ -f $f ]] || continue
     echo "node log $(basename "$f" .stderr): $(wc -l <"$f") stderr lines"
-    [[ -s $f ]] && head -${LOG_LINES:-8} "$f" | cut -c1-300 | sed 's/^/    /'
+    awk '{ key = $2 " " $3; if (!(key in n)) { first[key] = $0; order[++k] = key } n[key]++ }
+         END { for (i = 1; i <= k; ++i) printf "    %6d x %s\n           first: %s\n", n[order[i]], order[i], substr(first[order[i]], 1, 300) }' "$f"
   done
   return 0
 }
