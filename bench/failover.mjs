@@ -262,6 +262,8 @@ async function write(S, conv, node, kind) {
   const message_type = Math.random() < 0.5 ? "incoming" : "outgoing";
   const path = `${S.A}/conversations/${conv.display}/messages`;
   const start = now();
+  const afterKill = S.t0 !== null && start >= S.t0;
+  if (afterKill && !S.firstTry.has(conv.display)) S.firstTry.set(conv.display, start - S.t0);
   const p = send(node, "POST", path, S.token, { content, message_type }, false);
   S.pending.add(p);
   const r = await p;
@@ -269,10 +271,10 @@ async function write(S, conv, node, kind) {
   const end = now();
   const ok = r.status >= 200 && r.status < 300;
   const why = ok ? null : r.status ? String(r.status) : String(r.body);
-  const w = { conv: conv.display, node: node.id, content, kind, start, end, ok, why, body: ok ? null : r.body };
+  const w = { conv: conv.display, owner: conv.owner, node: node.id, content, kind, start, end, ok, why };
+  w.body = ok ? null : r.body;
   S.writes.push(w);
-  if (S.t0 !== null && start >= S.t0) {
-    if (!S.firstTry.has(w.conv)) S.firstTry.set(w.conv, start - S.t0);
+  if (afterKill) {
     if (ok && !S.firstOk.has(w.conv)) S.firstOk.set(w.conv, end - S.t0);
     if (!ok && !S.firstOk.has(w.conv)) S.retries.push({ conv, at: end + 50 });
   }
@@ -418,7 +420,8 @@ function recovery(S, convs) {
     .filter((c) => S.firstOk.has(c.display))
     .map((c) => S.firstOk.get(c.display) - S.firstTry.get(c.display));
   const first_ms = times.length ? round1(Math.min(...times)) : null;
-  return { ...latency(times), first_ms, unrecovered: convs.length - times.length, wait: latency(waits) };
+  const stalled_over_3s = waits.filter((ms) => ms > 3000).length;
+  return { ...latency(times), first_ms, unrecovered: convs.length - times.length, wait: latency(waits), stalled_over_3s };
 }
 
 /// The failed writes of the failover (load and probes): counts and the failure kinds.
@@ -454,6 +457,8 @@ function failoverReport(S, o, { start, endAt, load, counts }) {
     latency_after: latency(ms(writes.filter((w) => w.start >= t0))),
     recovery_all_ms: rec.all.max_ms, recovery_victim_ms: rec.victim.max_ms, recovery_others_ms: rec.others.max_ms,
     first_victim_write_ms: rec.victim.first_ms, unrecovered: rec.all.unrecovered,
+    coverage_floor_ms: round1((S.convs.length / Math.max(achieved(writes, t0, endAt), 1)) * 1000),
+    stalled_over_3s: rec.all.stalled_over_3s,
     retry_ratio: writes.length ? failed.length / writes.length : 0,
     ...failureSummary(failed, t0),
     recovery: rec,
@@ -477,7 +482,10 @@ function printFailover(r, rec, failed, t0) {
   say(`  ${r.victim}'s ${r.victim_conversations}: first after ${v.first_ms} ms, p50 ${v.p50_ms}, ` +
     `p99 ${v.p99_ms}, max ${v.max_ms} ms`);
   say(`  the survivors' ${o.count + o.unrecovered}: p50 ${o.p50_ms}, p99 ${o.p99_ms}, max ${o.max_ms} ms`);
-  say(`  first attempt after the kill -> first 2xx, per conversation: ${fmtLatency(rec.all.wait)}`);
+  say(`  (one write to each of the ${r.conversations} at the rate achieved after the kill takes ` +
+    `${r.coverage_floor_ms} ms: the floor of the max above)`);
+  say(`  first attempt after the kill -> first 2xx, per conversation: ${fmtLatency(rec.all.wait)}; ` +
+    `${r.stalled_over_3s} conversations waited more than 3 s`);
   say(`requests: sent ${r.sent}, failed ${r.failed} (retry ratio ${(r.retry_ratio * 100).toFixed(3)} %, ` +
     `target <= 0.1 %): ${show(r.failures)}`);
   say(`  ${r.failed_in_flight_at_kill} were in flight at the kill, ${r.failed_started_after_kill} started ` +
@@ -486,7 +494,8 @@ function printFailover(r, rec, failed, t0) {
   for (const w of failed) if (!samples.has(w.why)) samples.set(w.why, w);
   for (const [why, w] of samples) {
     const at = `${w.start < t0 ? "" : "+"}${round1(w.start - t0)}`;
-    say(`  e.g. ${why} via ${w.node}, started at kill${at} ms: ${show(w.body).slice(0, 200)}`);
+    const to = `conversation ${w.conv} (owner ${w.owner})`;
+    say(`  e.g. ${why} via ${w.node} to ${to}, started at kill${at} ms: ${show(w.body).slice(0, 200)}`);
   }
   if (r.not_sent)
     say(`note: the cluster took less than the offered rate (${r.not_sent} writes not sent): ` +
