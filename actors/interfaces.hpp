@@ -130,16 +130,18 @@ using registry_actor = caf::typed_actor<
   caf::reacts_to<acquire_atom, uint8_t, int64_t>>;
 
 /// What one node publishes on its cluster address (CAF middleman) for its peers:
-/// activation of the entities placed here, deletes' retire/release, and events of
-/// entities owned elsewhere for this node's realtime subscribers. Locally it is also the
-/// dispatcher's listener that relays this node's events to every peer.
+/// activation of the entities placed here, deletes' retire/release, and the events for
+/// every node's realtime subscribers. Locally it is the dispatcher's listener that feeds
+/// the realtime hub: each broadcast event is numbered (`stream_id`) by its account's
+/// sequencer node (`sequence`), which hands it to every node (`relay`), so SSE ids are the
+/// same on every node.
 using gateway_actor = caf::typed_actor<
   caf::replies_to<activate_atom, conversation_atom, int64_t>::with<conversation_actor>,
   caf::replies_to<activate_atom, inbox_atom, int64_t>::with<inbox_actor>,
   caf::replies_to<activate_atom, operator_atom, int64_t>::with<operator_actor>,
   caf::replies_to<retire_atom, uint8_t, int64_t>::with<uint64_t>,
   caf::reacts_to<release_atom, uint8_t, int64_t>, caf::reacts_to<event_atom, domain_event>,
-  caf::reacts_to<relay_atom, domain_event>, caf::reacts_to<subscribe_atom, listener_actor>,
-  caf::reacts_to<view_atom, cluster_view>>;
+  caf::reacts_to<relay_atom, domain_event>, caf::reacts_to<sequence_atom, domain_event>,
+  caf::reacts_to<subscribe_atom, listener_actor>, caf::reacts_to<view_atom, cluster_view>>;
 
 } // namespace messenger::actors

@@ -330,6 +330,7 @@ CAF_BEGIN_TYPE_ID_BLOCK(messenger, caf::first_custom_type_id)
   CAF_ADD_ATOM(messenger, messenger::actors, refresh_atom, "refresh")
   CAF_ADD_ATOM(messenger, messenger::actors, relay_atom, "relay")
   CAF_ADD_ATOM(messenger, messenger::actors, lock_atom, "lock")
+  CAF_ADD_ATOM(messenger, messenger::actors, sequence_atom, "sequence")
 
 CAF_END_TYPE_ID_BLOCK(messenger)
 

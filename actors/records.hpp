@@ -54,7 +54,7 @@ typename Inspector::result_type inspect(Inspector& f, event& x) {
   return f(caf::meta::type_name("messenger::domain::event"), x.kind, x.account_id, x.inbox_id,
            x.conversation_id, x.display_id, x.message_id, x.at, x.by, x.contact_id,
            x.contact_inbox_id, x.conversation, x.unread_count, x.activity, x.message, x.is_private,
-           x.contact, x.presence);
+           x.contact, x.presence, x.stream_id);
 }
 
 } // namespace messenger::domain

@@ -165,8 +165,10 @@ expected<uint16_t> node::impl::listen(const net::api::context& api) {
   cable_hub->set_replay_capacity(cfg.sse_replay_events);
   cable
     = net::spawn_cable_listener(api, cable_hub, std::chrono::milliseconds{cfg.presence_push_ms});
-  caf::anon_send(dispatcher, actors::subscribe_atom_v, cable);
-  caf::anon_send(gateway, actors::subscribe_atom_v, cable); // events of other nodes
+  // The realtime listener takes its events from the gateway, not the dispatcher: every
+  // event reaches it numbered by its account's sequencer, local or not (SSE ids equal on
+  // every node).
+  caf::anon_send(gateway, actors::subscribe_atom_v, cable);
   net::server_options sopts;
   sopts.host = cfg.http_addr.host;
   sopts.port = cfg.http_addr.port;

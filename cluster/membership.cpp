@@ -34,6 +34,7 @@ struct membership_state {
   uint64_t generation = 0; ///< heartbeat timers of older generations are ignored
   bool leaving = false;
   bool refreshing = false;
+  bool refresh_scheduled = false; ///< a quick re-read while a member is unreachable
   /// When the last renewal that succeeded was sent (actor clock: monotonic).
   caf::actor_clock::time_point renewed_at{};
   std::map<std::string, peer> peers;
@@ -152,10 +153,20 @@ void apply_members(pointer self, const std::vector<queries::member_row>& rows) {
       next[r.node_id] = peer{r.incarnation, r.cluster_addr, nullptr, false};
   }
   st.peers = std::move(next);
+  bool unreachable = false;
   for (auto& [id, p] : st.peers)
-    if (!p.gateway)
+    if (!p.gateway) {
+      unreachable = true;
       connect(self, id);
+    }
   publish_view(self);
+  // A member we cannot reach may have just died: PostgreSQL notices its closed sessions
+  // (and frees its liveness lock) a moment after we saw its connection drop. Read again
+  // soon rather than at the next heartbeat, so its entities move within a second.
+  if (unreachable && !st.refresh_scheduled) {
+    st.refresh_scheduled = true;
+    self->delayed_send(self, std::chrono::milliseconds{200}, refresh_atom_v);
+  }
 }
 
 void refresh(pointer self) {
@@ -355,7 +366,10 @@ membership_actor::behavior_type membership(pointer self, writer_actor writer,
     [=](heartbeat_atom, uint64_t generation) { heartbeat(self, generation); },
     [=](status_atom) -> node_status { return self->state.status; },
     [=](leave_atom) -> caf::result<node_status> { return leave(self); },
-    [=](refresh_atom) { refresh(self); },
+    [=](refresh_atom) {
+      self->state.refresh_scheduled = false;
+      refresh(self);
+    },
     [=](view_atom) -> cluster_view { return current_view(self->state); },
     [=](fence_atom, uint64_t generation) {
       if (generation == self->state.generation && self->state.status.joined)

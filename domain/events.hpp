@@ -76,6 +76,9 @@ struct event {
   bool is_private = false; ///< typing in a private note
   std::string contact;     ///< contact events: the contact's JSON document
   std::string presence;    ///< presence_changed: "online", "busy" or "offline"
+  /// The event's SSE id in its account's stream, the same on every node: stamped by the
+  /// account's sequencer node (cluster/gateway.cpp). 0: not numbered yet.
+  uint64_t stream_id = 0;
 };
 
 } // namespace messenger::domain

@@ -151,7 +151,13 @@ std::string disconnect_frame(const std::string& reason, bool reconnect) {
   return json{{"type", "disconnect"}, {"reason", reason}, {"reconnect", reconnect}}.dump();
 }
 
-uint64_t replay_buffer::append(std::string name, std::string data_json, event_facts facts) {
+uint64_t replay_buffer::append(std::string name, std::string data_json, event_facts facts,
+                               uint64_t id) {
+  if (id != 0) {
+    if (id < next_id_)
+      return 0;
+    next_id_ = id;
+  }
   numbered_event ev;
   ev.id = next_id_++;
   ev.name = std::move(name);

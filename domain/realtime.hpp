@@ -97,8 +97,10 @@ class replay_buffer {
 public:
   explicit replay_buffer(size_t capacity) : capacity_(capacity) {}
 
-  /// Numbers and keeps an event; returns its id.
-  uint64_t append(std::string name, std::string data_json, event_facts facts);
+  /// Numbers and keeps an event; returns its id. With `id` (a cluster-wide number from the
+  /// account's sequencer) the event keeps that number; one not above the last kept is a
+  /// late duplicate: not kept, 0 returned.
+  uint64_t append(std::string name, std::string data_json, event_facts facts, uint64_t id = 0);
 
   /// The events after `last_id`, oldest first; nothing when `last_id` is older than the
   /// window (the client must refetch: `event: resync`).

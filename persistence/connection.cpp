@@ -204,10 +204,8 @@ connection::execute_batch(const std::vector<write_command>& commands) {
     fail_pending(errc::database_unavailable, "no database connection");
     return out;
   }
-  // Each attempt removes at least one failing command, so this terminates.
-  // Entity ownership rows are locked by acquires, releases and fences of several nodes'
-  // batches in no common order, so PostgreSQL may pick one of them as a deadlock victim:
-  // that batch runs again as it was (a few times) before its command counts as failed.
+  // Each attempt removes a failing command, so this terminates. A deadlock victim (nodes
+  // lock ownership rows in no common order) runs again as it was, up to 5 times.
   constexpr size_t transient_limit = 5;
   size_t transient_retries = 0;
   for (size_t pass = 0; pass <= commands.size() + transient_limit; ++pass) {
@@ -224,10 +222,8 @@ connection::execute_batch(const std::vector<write_command>& commands) {
     } catch (const command_failed& f) {
       // The transaction was rolled back by ~work(); retry the others without it.
       ++impl_->stats.transactions_rolled_back;
-      if (is_transient_state(f.error.sqlstate) && transient_retries < transient_limit) {
-        ++transient_retries;
+      if (is_transient_state(f.error.sqlstate) && transient_retries++ < transient_limit)
         continue;
-      }
       failed[f.index] = true;
       out[f.index] = tl::unexpected<error_info>{f.error};
       ++impl_->stats.commands_failed;

@@ -151,12 +151,13 @@ size_t cable_hub::publish(const actors::domain_event& ev, const std::string& pay
     // Numbered in the account's window whether or not a stream is open now: a client that
     // reconnects with Last-Event-ID gets it then.
     auto& buffer = buffers_.try_emplace(ev.account_id, replay_capacity_).first->second;
-    auto id = buffer.append(name, payload, facts);
+    auto id = buffer.append(name, payload, facts, ev.stream_id);
     sse = rt::sse_frame(id, name, payload);
-    for (const auto& s : streams_)
-      if (rt::delivers(facts, s.who))
-        if (auto c = s.connection.lock())
-          streams.push_back(std::move(c));
+    if (id != 0) // 0: a late duplicate of a numbered event, already sent
+      for (const auto& s : streams_)
+        if (rt::delivers(facts, s.who))
+          if (auto c = s.connection.lock())
+            streams.push_back(std::move(c));
   }
   for (auto& [connection, head] : out)
     connection->send(std::move(head), body);

@@ -191,9 +191,10 @@ function cableClient(node, user) {
 
 /// An SSE stream of the account for `token`; resolves once the response headers arrived (the
 /// stream is registered before its first byte is sent).
-async function sseClient(node, token) {
+async function sseClient(node, token, lastEventId) {
   const abort = new AbortController();
   const headers = { api_access_token: token };
+  if (lastEventId !== undefined) headers["Last-Event-ID"] = String(lastEventId);
   const res = await fetch(`${node.url}${W.A}/events`, { headers, signal: abort.signal });
   if (res.status !== 200) throw new Error(`${node.id}: SSE ${res.status} ${await res.text()}`);
   const client = { events: [], close: () => abort.abort() };
@@ -209,7 +210,8 @@ async function sseClient(node, token) {
           buffer = buffer.slice(end + 2);
           const line = (name) => frame.split("\n").find((l) => l.startsWith(`${name}: `));
           const field = (name) => line(name)?.slice(name.length + 2);
-          if (field("event")) client.events.push({ event: field("event"), data: JSON.parse(field("data")) });
+          if (field("event"))
+            client.events.push({ id: Number(field("id")), event: field("event"), data: JSON.parse(field("data")) });
         }
       }
     } catch {} // aborted at the end
@@ -243,6 +245,49 @@ async function realtimeAcrossNodes() {
   } finally {
     cable.close();
     sse.close();
+  }
+}
+
+/// The SSE id each stream gave message.created of `messageId` (undefined: not received).
+const sseIdOf = (client, messageId) =>
+  client.events.find((e) => e.event === "message.created" && e.data.id === messageId)?.id;
+
+/// SSE ids are numbered once per account for the whole cluster: every node's stream shows an
+/// event under the same id, ids only grow, and Last-Event-ID resumes on any node.
+async function sseIdsAcrossNodes() {
+  const conv = await createConversation(nodes[0], W.manualInbox);
+  const streams = await Promise.all(nodes.map((n) => sseClient(n, W.token)));
+  try {
+    const first = [];
+    for (const n of nodes) first.push(await postMessage(n, conv.id, `sse id via ${n.id}`));
+    await eventually("every stream has the three messages", 10000, () =>
+      streams.every((c) => first.every((m) => sseIdOf(c, m.id) !== undefined)));
+    for (const m of first) {
+      const ids = streams.map((c) => sseIdOf(c, m.id));
+      assert.ok(ids.every((id) => id === ids[0]), `message ${m.id}: SSE ids per node ${show(ids)}`);
+    }
+    streams.forEach((c, k) => {
+      const ids = c.events.map((e) => e.id);
+      assert.ok(ids.every((id, i) => i === 0 || id > ids[i - 1]), `${nodes[k].id}: ids grow ${show(ids)}`);
+    });
+    const last = Math.max(...streams[0].events.map((e) => e.id));
+    streams[2].close(); // the client of node-3 goes away, misses two messages, resumes on node-2
+    const missed = [await postMessage(nodes[0], conv.id, "missed 1"), await postMessage(nodes[2], conv.id, "missed 2")];
+    await eventually("node-1's stream has the missed messages", 10000, () =>
+      missed.every((m) => sseIdOf(streams[0], m.id) !== undefined));
+    const resumed = await sseClient(nodes[1], W.token, last);
+    try {
+      await eventually("the resumed stream replays the missed messages", 10000, () =>
+        missed.every((m) => sseIdOf(resumed, m.id) !== undefined));
+      for (const m of missed)
+        assert.equal(sseIdOf(resumed, m.id), sseIdOf(streams[0], m.id), `message ${m.id}: resumed id`);
+      const old = resumed.events.filter((e) => e.id <= last);
+      assert.equal(old.length, 0, `the resumed stream repeats nothing up to ${last}: ${show(old)}`);
+    } finally {
+      resumed.close();
+    }
+  } finally {
+    streams.forEach((c) => c.close());
   }
 }
 
@@ -392,6 +437,7 @@ await step("c. waiting_since, first_reply_created_at, last_activity_at over 3 no
 await step("d. 30 concurrent replies to one conversation, 10 through each node", concurrentWritesToOneConversation);
 await step("e. round robin: 30 conversations created concurrently on 3 nodes -> 10/10/10", roundRobinAcrossNodes);
 await step("f. a message written on node-3 reaches /cable on node-1 and SSE on node-2, once", realtimeAcrossNodes);
+await step("f. SSE ids are the same on every node and Last-Event-ID resumes on another node", sseIdsAcrossNodes);
 await step("g. kill -9 node-2 under load: failover, no acknowledged write lost", killUnderLoad);
 if (W.victimKilled)
   await step("g. node-2 restarts with the same id, rejoins, serves a write and a read", restartAndRejoin);
