@@ -16,6 +16,8 @@ import {
   request,
   api,
   eventually,
+  internalIds,
+  placementOwner,
   step,
   finish,
   W,
@@ -377,6 +379,33 @@ async function assertStoredOnce(w, ids, reader) {
   return all.filter((a) => a.ok).length;
 }
 
+/// Conversations snoozed for `seconds` whose owner is `victim` (their timers live there).
+async function snoozeOnVictim(victim, seconds) {
+  const convs = await Promise.all(Array.from({ length: 9 }, () => createConversation(nodes[0], W.manualInbox)));
+  const internal = internalIds(convs.map((c) => c.id));
+  const members = nodes.map((n) => n.id);
+  const mine = convs.filter((c) => placementOwner(members, `conversation:${internal.get(c.id)}`) === victim.id);
+  assert.ok(mine.length > 0, `none of 9 conversations is placed on ${victim.id}`);
+  const until = Math.floor(Date.now() / 1000) + seconds;
+  for (const c of mine) {
+    const r = await api(nodes[0], "POST", `${W.A}/conversations/${c.id}/toggle_status`, W.token,
+      { status: "snoozed", snoozed_until: until });
+    assert.equal(r.payload?.current_status ?? r.current_status, "snoozed", `snooze ${c.id}: ${show(r)}`);
+  }
+  return { ids: mine.map((c) => c.id), until };
+}
+
+/// The snooze timers of the killed node's conversations fire on their new owners.
+async function assertSnoozeFires(snoozed, node) {
+  await eventually(`the ${snoozed.ids.length} snoozed conversations of the killed node reopen`, 30000, async () => {
+    const statuses = await Promise.all(snoozed.ids.map(async (id) => (await getConversation(node, id)).status));
+    return statuses.every((st) => st === "open");
+  });
+  const reopenedAt = Date.now() / 1000;
+  assert.ok(reopenedAt >= snoozed.until, `reopened at ${reopenedAt}, before the snooze ended at ${snoozed.until}`);
+  console.log(`     ${snoozed.ids.length} snoozed conversations of the killed node reopened on time on the survivors`);
+}
+
 async function killUnderLoad() {
   const [n1, victim, n3] = nodes;
   const survivors = [n1, n3];
@@ -392,6 +421,7 @@ async function killUnderLoad() {
     );
     const owned = (await victimSeen())?.owned;
     console.log(`     ${victim.id} owns ${show(owned)} before the kill (${n1.id}'s view)`);
+    const snoozed = await snoozeOnVictim(victim, 8);
     const t0 = Date.now();
     process.kill(victim.pid, "SIGKILL");
     W.victimKilled = true;
@@ -400,6 +430,7 @@ async function killUnderLoad() {
     console.log(`     failover: all 20 conversations writable through both survivors ${took} ms after`);
     console.log(`     the kill (B6 target 3000 ms); ${refused} writes refused or failed meanwhile`);
     await assertStaysWritable(w, ids, survivors, t0);
+    await assertSnoozeFires(snoozed, n3);
   } finally {
     w.stop = true;
     await w.done;
