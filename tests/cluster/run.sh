@@ -2,7 +2,7 @@
 # ctest entry of the cluster suites: three real messengerd processes (node-1..3) on one fresh
 # database, started one after another, then a Node script of this directory drives them.
 #   MESSENGER_TEST_DATABASE_URL=postgresql://messenger@127.0.0.1:PORT/postgres \
-#     tests/cluster/run.sh path/to/messengerd [three_nodes.mjs | fencing.mjs]
+#     tests/cluster/run.sh path/to/messengerd [three_nodes.mjs | fencing.mjs | partition.mjs]
 # Before the script runs, every node's GET /ops/api/cluster must list the three nodes live and
 # connected (up to 30 s). CLUSTER_WAIT=skip skips that wait (only for developing the scripts
 # against a binary without clustering).
