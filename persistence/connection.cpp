@@ -30,6 +30,9 @@ error_info classify(const pqxx::sql_error& e) {
   // batch retries these itself first, see execute_batch).
   if (state == "40P01" || state == "40001")
     return {errc::fenced, e.what(), state};
+  // messenger_acquire waited its 500 ms for a row another session holds: retried later.
+  if (state == "55P03")
+    return {errc::fenced, e.what(), state};
   if (state == "23503" || state == "23514")
     return {errc::invalid_argument, e.what(), state, constraint_of(e.what())};
   if (state == "23502" || state == "22P02" || state.rfind("22", 0) == 0)
@@ -167,6 +170,15 @@ expected<std::unique_ptr<connection>> connection::open(const std::string& url) {
       // other roles keep the server's language).
       pqxx::nontransaction tx{*state->conn};
       tx.exec("SET lc_messages TO 'C'");
+    } catch (const pqxx::sql_error&) {
+      // nop: not permitted for this role
+    }
+    // A client that goes silent inside a transaction (a node cut off from the database)
+    // must not hold its row locks for long: a takeover of its entities waits for them.
+    // Shorter than the cluster lease; no transaction of ours idles between statements.
+    try {
+      pqxx::nontransaction tx{*state->conn};
+      tx.exec("SET idle_in_transaction_session_timeout = '4s'");
     } catch (const pqxx::sql_error&) {
       // nop: not permitted for this role
     }

@@ -44,6 +44,33 @@ BEGIN
   END IF;
 END $$;
 
+-- Takes (type, id) for (node, incarnation) with a new epoch when the row is free, already
+-- this incarnation's, or held by an incarnation that is not live; only while the caller is
+-- live itself. NULL when someone live holds it. It waits at most 500 ms for the row: a
+-- holder that stalled inside a write transaction (a node cut off from the database after
+-- its fence) is ended by idle_in_transaction_session_timeout, and the caller retries
+-- meanwhile (SQLSTATE 55P03) instead of stalling its whole write connection.
+CREATE FUNCTION messenger_acquire(p_type text, p_id text, p_node text, p_incarnation bigint)
+  RETURNS bigint
+  LANGUAGE plpgsql VOLATILE
+  AS $$
+DECLARE
+  taken bigint;
+BEGIN
+  PERFORM set_config('lock_timeout', '500ms', true);
+  INSERT INTO entity_owners AS o (entity_type, entity_id, owner_node, owner_incarnation, epoch)
+  SELECT p_type, p_id, p_node, p_incarnation, 1 WHERE messenger_member_live(p_node, p_incarnation)
+  ON CONFLICT (entity_type, entity_id) DO UPDATE
+    SET owner_node = excluded.owner_node, owner_incarnation = excluded.owner_incarnation,
+        epoch = o.epoch + 1
+    WHERE o.owner_node = ''
+       OR (o.owner_node = excluded.owner_node AND o.owner_incarnation = excluded.owner_incarnation)
+       OR NOT messenger_member_live(o.owner_node, o.owner_incarnation)
+  RETURNING epoch INTO taken;
+  PERFORM set_config('lock_timeout', '0', true);
+  RETURN taken;
+END $$;
+
 CREATE INDEX entity_owners_owner ON entity_owners (owner_node, owner_incarnation);
 
 -- Timing settings every node must share (a one-sided middleman connection timeout declares

@@ -75,16 +75,7 @@ UNION ALL
 SELECT lease_s, heartbeat_s, peer_heartbeat_ms, peer_timeout_ms FROM cluster_settings
  WHERE NOT EXISTS (SELECT 1 FROM stored))sql";
 
-constexpr const char* acquire_sql = R"sql(
-INSERT INTO entity_owners AS o (entity_type, entity_id, owner_node, owner_incarnation, epoch)
-SELECT $1, $2, $3, $4, 1 WHERE messenger_member_live($3, $4)
-ON CONFLICT (entity_type, entity_id) DO UPDATE
-  SET owner_node = excluded.owner_node, owner_incarnation = excluded.owner_incarnation,
-      epoch = o.epoch + 1
-  WHERE o.owner_node = ''
-     OR (o.owner_node = excluded.owner_node AND o.owner_incarnation = excluded.owner_incarnation)
-     OR NOT messenger_member_live(o.owner_node, o.owner_incarnation)
-RETURNING epoch)sql";
+constexpr const char* acquire_sql = "SELECT messenger_acquire($1, $2, $3, $4) AS epoch";
 
 constexpr const char* owned_counts_sql = R"sql(
 SELECT owner_node, owner_incarnation, entity_type, count(*) AS n FROM entity_owners
@@ -135,7 +126,8 @@ statement acquire(const std::string& kind, int64_t id, const std::string& node_i
 }
 
 std::optional<int64_t> read_epoch(const result_set& rs) {
-  return first_row(rs, [](const row_view& r) { return r.int64("epoch"); });
+  return first_row(rs, [](const row_view& r) { return r.opt_int64("epoch"); })
+    .value_or(std::nullopt);
 }
 
 statement release(const std::string& kind, int64_t id, int64_t epoch) {
