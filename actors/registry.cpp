@@ -5,37 +5,17 @@
 #include "actors/errors.hpp"
 #include "actors/inbox_actor.hpp"
 #include "actors/operator_actor.hpp"
-#include "actors/snooze_rearm.hpp"
-#include "common/log.hpp"
-#include "domain/placement.hpp"
+#include "actors/registry_state.hpp"
 
 #include <caf/all.hpp>
 
 #include <algorithm>
-#include <functional>
 #include <map>
 #include <memory>
-#include <set>
 
 namespace messenger::actors {
 
-namespace {
-
-constexpr auto timeout = std::chrono::seconds{30};
-/// How long an activation asked of a peer may take (the peer answers at once or after one
-/// load; a dead peer is noticed sooner through its connection).
-constexpr auto peer_timeout = std::chrono::seconds{10};
-/// An acquire refused because the previous owner still holds the row (handing over) is
-/// retried this often, this many times.
-constexpr auto acquire_retry = std::chrono::milliseconds{50};
-constexpr uint32_t acquire_attempts = 100;
-
-/// What a live entity belongs to, for retiring by scope (0: not applicable).
-struct entity_keys {
-  int64_t account = 0;
-  int64_t inbox = 0;
-  int64_t contact = 0;
-};
+namespace registry_detail {
 
 entity_keys keys_of(const conversation_row& row) {
   return {row.account_id, row.inbox_id, row.contact_id};
@@ -64,53 +44,6 @@ bool in_scope(retire_scope scope, int64_t scope_id, entity_kind kind, int64_t id
   return false;
 }
 
-/// A retire: its scope, and the registry epoch it started.
-struct retire_record {
-  retire_scope scope{};
-  int64_t id = 0;
-  uint64_t epoch = 0;
-};
-
-/// Live entities of one kind plus the requests waiting for one being loaded (with the
-/// registry epoch their load started at).
-template <class Handle>
-struct entity_table {
-  std::map<int64_t, Handle> live;
-  std::map<int64_t, entity_keys> keys;
-  std::map<int64_t, std::vector<caf::typed_response_promise<Handle>>> loading;
-  std::map<int64_t, uint64_t> load_epoch;
-  std::map<int64_t, uint32_t> acquire_attempt; ///< refused acquires of a load under way
-};
-
-struct registry_state {
-  registry_state() = default; // not an aggregate: CAF must not build it from `self`
-  entity_context ctx;
-  entity_table<conversation_actor> conversations;
-  entity_table<inbox_actor> inboxes;
-  entity_table<operator_actor> operators;
-  /// Scopes being deleted: nothing inside is activated until released.
-  std::vector<retire_record> blocked;
-  /// Recent retires: a load that started before one of them and ends inside its scope read
-  /// a row the delete may have removed since, so it is not activated.
-  std::vector<retire_record> history;
-  uint64_t epoch = 0;
-  /// The live members (from membership); empty: a single node (tests), all local.
-  cluster_view view;
-  /// Handles of entities owned by peers, by (kind, id); monitored, dropped on down and
-  /// whenever the member list changes.
-  std::map<std::pair<uint8_t, int64_t>, caf::strong_actor_ptr> remote;
-  /// Activations asked of a peer's gateway and not answered yet, by ticket: failed at once
-  /// when that gateway goes down (CAF 0.17 would let them wait out their timeout).
-  struct awaiting {
-    caf::actor_addr gateway;
-    std::function<void(const caf::error&)> fail;
-  };
-  std::map<uint64_t, awaiting> asked_peers;
-  uint64_t next_ticket = 0;
-  std::set<caf::actor_addr> watched_gateways;
-  static inline const char* name = "registry";
-};
-
 /// Whether a freshly loaded entity must not be activated (see registry_state).
 bool doomed(const registry_state& st, entity_kind kind, int64_t id, const entity_keys& keys,
             uint64_t load_started) {
@@ -136,8 +69,6 @@ void prune_history(registry_state& st) {
   oldest = oldest_load(st.inboxes, oldest);
   std::erase_if(st.history, [&](const retire_record& r) { return r.epoch <= oldest; });
 }
-
-using pointer = registry_actor::stateful_pointer<registry_state>;
 
 /// Delivers `fill(pending)` to every request waiting for the load of `id` and ends it.
 template <class Handle, class Fill>
@@ -244,24 +175,6 @@ void load_and_spawn(pointer self, entity_table<Handle> registry_state::*table, K
       });
 }
 
-/// The member owning (entity, id) when it is not this node; null when it is local (or
-/// there is no cluster).
-const cluster_member* remote_owner(const registry_state& st, entity_kind entity, int64_t id) {
-  if (st.view.members.size() < 2)
-    return nullptr;
-  std::vector<std::string> ids;
-  ids.reserve(st.view.members.size());
-  for (const auto& m : st.view.members)
-    ids.push_back(m.node_id);
-  auto owner = domain::placement::owner(ids, domain::placement::key(kind_name(entity), id));
-  if (owner == st.view.self_id)
-    return nullptr;
-  for (const auto& m : st.view.members)
-    if (m.node_id == owner)
-      return &m;
-  return nullptr;
-}
-
 /// Asks the owner's gateway for the entity's handle (cached until it goes down or the
 /// members change).
 template <class Handle, class Kind>
@@ -346,13 +259,6 @@ void erase_by_address(entity_table<Handle>& tab, const caf::actor_addr& addr) {
     }
 }
 
-template <class Handle>
-void stop_all(entity_table<Handle>& tab) {
-  for (auto& [_, hdl] : tab.live)
-    caf::anon_send_exit(hdl, caf::exit_reason::user_shutdown);
-  tab.live.clear();
-}
-
 bool erase_entity(pointer self, uint8_t kind, int64_t id, const caf::actor_addr& addr) {
   auto& st = self->state;
   switch (static_cast<entity_kind>(kind)) {
@@ -420,140 +326,6 @@ void release(pointer self, uint8_t scope_code, int64_t scope_id) {
   prune_history(st);
 }
 
-/// Gateways of the connected peers (every member but this node).
-std::vector<gateway_actor> peer_gateways(const registry_state& st) {
-  std::vector<gateway_actor> out;
-  for (const auto& m : st.view.members)
-    if (m.node_id != st.view.self_id && m.gateway)
-      out.push_back(caf::actor_cast<gateway_actor>(m.gateway));
-  return out;
-}
-
-/// A delete retires its scope on every node (entities of the scope may live anywhere);
-/// the answer is the number stopped cluster-wide. An unreachable peer counts as none:
-/// its entities are fenced by the delete's own writes failing them later.
-caf::result<uint64_t> retire_everywhere(pointer self, uint8_t scope, int64_t id) {
-  auto peers = peer_gateways(self->state);
-  auto promise = self->make_response_promise<uint64_t>();
-  struct tally {
-    size_t left;
-    uint64_t stopped = 0;
-  };
-  auto t = std::make_shared<tally>(tally{peers.size() + 1});
-  auto one = [=](uint64_t n) mutable {
-    t->stopped += n;
-    if (--t->left == 0)
-      promise.deliver(t->stopped);
-  };
-  self
-    ->request(caf::actor_cast<registry_actor>(self), timeout, retire_atom_v, scope, id,
-              local_atom_v)
-    .then([=](uint64_t n) mutable { one(n); },
-          [=](caf::error& err) mutable {
-            if (t->left == 0)
-              return;
-            t->left = 0;
-            promise.deliver(err);
-          });
-  for (auto& gw : peers)
-    self->request(gw, peer_timeout, retire_atom_v, scope, id)
-      .then([=](uint64_t n) mutable { one(n); }, [=](caf::error&) mutable { one(0); });
-  return promise;
-}
-
-void release_everywhere(pointer self, uint8_t scope, int64_t id) {
-  release(self, scope, id);
-  for (auto& gw : peer_gateways(self->state))
-    self->send(gw, release_atom_v, scope, id);
-}
-
-/// Hands the live entities of `tab` that are now placed elsewhere over: each finishes what
-/// it has in flight and stops (conversations, inboxes) or stops (operators), then its
-/// entity_owners row is released for the new owner's acquire.
-template <class Handle>
-void hand_over(pointer self, entity_table<Handle>& tab, entity_kind kind) {
-  auto code = static_cast<uint8_t>(kind);
-  for (auto it = tab.live.begin(); it != tab.live.end();) {
-    auto id = it->first;
-    if (remote_owner(self->state, kind, id) == nullptr) {
-      ++it;
-      continue;
-    }
-    auto hdl = it->second;
-    tab.keys.erase(id);
-    it = tab.live.erase(it);
-    auto store = self->state.ctx.store;
-    if constexpr (std::is_same_v<Handle, operator_actor>) {
-      self->send_exit(hdl, caf::exit_reason::user_shutdown);
-      self->send(store, release_atom_v, code, id);
-    } else {
-      self->request(hdl, timeout, retire_atom_v)
-        .then([=](bool) { self->send(store, release_atom_v, code, id); },
-              [=](caf::error&) { self->send(store, release_atom_v, code, id); });
-    }
-  }
-}
-
-bool lost_a_member(const cluster_view& before, const cluster_view& after) {
-  for (const auto& m : before.members) {
-    bool kept
-      = std::any_of(after.members.begin(), after.members.end(), [&](const cluster_member& n) {
-          return n.node_id == m.node_id && n.incarnation == m.incarnation;
-        });
-    if (!kept)
-      return true;
-  }
-  return false;
-}
-
-/// A new member list: cached remote handles are dropped, entities placed elsewhere now are
-/// handed over, and when a member was lost its snoozed conversations are activated on
-/// their new owners so their timers fire.
-void apply_view(pointer self, cluster_view view) {
-  auto& st = self->state;
-  bool lost = lost_a_member(st.view, view);
-  st.view = std::move(view);
-  st.remote.clear();
-  hand_over(self, st.conversations, entity_kind::conversation);
-  hand_over(self, st.inboxes, entity_kind::inbox);
-  hand_over(self, st.operators, entity_kind::operator_);
-  if (lost && st.ctx.options.owned_entities)
-    rearm_snoozed(self->system(), st.ctx.store, caf::actor_cast<registry_actor>(self));
-}
-
-/// The node lost its lease: every entity stops at once (no write, no answer), the store
-/// forgets its epochs, and nothing activates until membership sends a joined view.
-void fence(pointer self) {
-  auto& st = self->state;
-  log::warn("cluster_self_fence",
-            log::fields{}("node", st.view.self_id)("entities", st.conversations.live.size()
-                                                                 + st.inboxes.live.size()
-                                                                 + st.operators.live.size()));
-  stop_all(st.conversations);
-  stop_all(st.inboxes);
-  stop_all(st.operators);
-  st.remote.clear();
-  st.view.joined = false;
-  self->send(st.ctx.store, fence_atom_v);
-}
-
-/// A peer's gateway went down (its node died or the connection broke): every activation
-/// still waiting for it fails now with owner_unreachable (503).
-void gateway_down(pointer self, const caf::actor_addr& source) {
-  auto& st = self->state;
-  if (st.watched_gateways.erase(source) == 0)
-    return;
-  auto err = to_caf_error({errc::owner_unreachable, "the owning node went down"});
-  for (auto it = st.asked_peers.begin(); it != st.asked_peers.end();) {
-    if (it->second.gateway == source) {
-      it->second.fail(err);
-      it = st.asked_peers.erase(it);
-    } else {
-      ++it;
-    }
-  }
-}
-
 /// Forgets entities that stopped (local ones, and cached handles of remote ones); stops
 /// every entity when the registry exits.
 void set_lifecycle_handlers(pointer self) {
@@ -602,15 +374,6 @@ caf::result<inbox_actor> activate_inbox(pointer self, int64_t id) {
 caf::result<operator_actor> activate_operator(pointer self, int64_t id) {
   return activate<operator_actor, operator_row>(self, &registry_state::operators, operator_atom_v,
                                                 entity_kind::operator_, id, spawn_operator_entity);
-}
-
-/// A peer asked for an entity this node's view places on a third node: the views disagree
-/// for a moment (a member just joined or left). Refused (503) rather than activated twice
-/// over; the caller retries once the views agree.
-caf::error placed_elsewhere(const registry_state& st, entity_kind kind, int64_t id) {
-  if (const auto* owner = remote_owner(st, kind, id))
-    return to_caf_error({errc::owner_unreachable, "placed on " + owner->node_id + " now"});
-  return {};
 }
 
 /// A refused acquire's next attempt, if its load still waits.
@@ -696,10 +459,10 @@ registry_actor::behavior_type registry(pointer self, entity_context ctx) {
   };
 }
 
-} // namespace
+} // namespace registry_detail
 
 registry_actor spawn_registry(caf::actor_system& sys, entity_context ctx) {
-  return sys.spawn(registry, std::move(ctx));
+  return sys.spawn(registry_detail::registry, std::move(ctx));
 }
 
 } // namespace messenger::actors
