@@ -109,19 +109,26 @@ void acquire_then_load(pointer self, entity_table<Handle> registry_state::*table
     return fail_load(self, table, id,
                      to_caf_error({errc::owner_unreachable, "this node has not joined"}));
   auto code = static_cast<uint8_t>(entity);
+  auto fences = st.fences;
   self
     ->request(st.ctx.store, timeout, acquire_atom_v, code, id, st.view.self_id,
               st.view.self_incarnation)
-    .then([=](int64_t) { load_and_spawn<Handle, Row>(self, table, kind, entity, id, spawn_fn); },
-          [=](caf::error& err) {
-            auto& t = self->state.*table;
-            if (from_caf_error(err).code == errc::fenced && t.loading.count(id) != 0
-                && ++t.acquire_attempt[id] < acquire_attempts) {
-              self->delayed_send(self, acquire_retry, acquire_atom_v, code, id);
-              return;
-            }
-            fail_load(self, table, id, err);
-          });
+    .then(
+      [=](int64_t) {
+        if (self->state.fences != fences) // fenced meanwhile: the store forgot that epoch
+          return fail_load(self, table, id,
+                           to_caf_error({errc::owner_unreachable, "this node fenced itself"}));
+        load_and_spawn<Handle, Row>(self, table, kind, entity, id, spawn_fn);
+      },
+      [=](caf::error& err) {
+        auto& t = self->state.*table;
+        if (from_caf_error(err).code == errc::fenced && t.loading.count(id) != 0
+            && ++t.acquire_attempt[id] < acquire_attempts) {
+          self->delayed_send(self, acquire_retry, acquire_atom_v, code, id);
+          return;
+        }
+        fail_load(self, table, id, err);
+      });
 }
 
 /// Starts the activation of a local entity (or joins the one under way).
@@ -145,11 +152,15 @@ template <class Handle, class Row, class Kind, class Spawn>
 void load_and_spawn(pointer self, entity_table<Handle> registry_state::*table, Kind kind,
                     entity_kind entity, int64_t id, Spawn spawn_fn) {
   auto finish = [=](auto&& deliver_all) { finish_load(self, table, id, deliver_all); };
+  auto fences = self->state.fences;
   self->request(self->state.ctx.store, timeout, load_atom_v, kind, id)
     .then(
       [=](Row& row) {
         auto& st = self->state;
         auto keys = keys_of(row);
+        if (st.fences != fences) // a self-fence while loading: its epoch is void
+          return fail_load(self, table, id,
+                           to_caf_error({errc::owner_unreachable, "this node fenced itself"}));
         if (doomed(st, entity, id, keys, (st.*table).load_epoch[id])) {
           finish([](auto& pending) {
             for (auto& p : pending)

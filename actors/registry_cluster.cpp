@@ -40,8 +40,9 @@ std::vector<gateway_actor> peer_gateways(const registry_state& st) {
 }
 
 /// A delete retires its scope on every node (entities of the scope may live anywhere);
-/// the answer is the number stopped cluster-wide. An unreachable peer counts as none:
-/// its entities are fenced by the delete's own writes failing them later.
+/// the answer is the number stopped cluster-wide. An unreachable peer counts as none: an
+/// entity of the scope it still runs writes to rows the delete removed, and those writes
+/// fail; it stops when it passivates.
 caf::result<uint64_t> retire_everywhere(pointer self, uint8_t scope, int64_t id) {
   auto peers = peer_gateways(self->state);
   auto promise = self->make_response_promise<uint64_t>();
@@ -144,6 +145,7 @@ void fence(pointer self) {
   stop_all(st.operators);
   st.remote.clear();
   st.view.joined = false;
+  ++st.fences;
   self->send(st.ctx.store, fence_atom_v);
 }
 

@@ -63,6 +63,8 @@ struct registry_state {
   /// a row the delete may have removed since, so it is not activated.
   std::vector<retire_record> history;
   uint64_t epoch = 0;
+  /// Self-fences so far: a load that straddles one is not activated (its epoch is void).
+  uint64_t fences = 0;
   /// The live members (from membership); empty: a single node (tests), all local.
   cluster_view view;
   /// Handles of entities owned by peers, by (kind, id); monitored, dropped on down and
