@@ -32,6 +32,7 @@ export MESSENGER_TEST_DATABASE_URL="postgresql://messenger@127.0.0.1:$port/postg
 status=0
 for preset in "${presets[@]}"; do
   echo "== ctest $preset"
-  (cd "$root" && ctest --preset "$preset" --output-on-failure) || status=1
+  # Two at a time (2 cores): every suite has its own database, ports and processes.
+  (cd "$root" && ctest --preset "$preset" --output-on-failure -j2) || status=1
 done
 exit $status
