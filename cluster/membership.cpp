@@ -206,8 +206,16 @@ persistence::write_command join_command(const membership_options& opts) {
 void became_member(pointer self, int64_t incarnation, std::string lease_until,
                    caf::actor_clock::time_point sent_at) {
   auto& st = self->state;
+  auto previous = st.status.incarnation;
   st.status.incarnation = incarnation;
   st.status.lease_until = std::move(lease_until);
+  // Rejoined after a self-fence: rows the old incarnation still holds (entities nobody
+  // asked for since) are given up, so they read as free rather than as held by the dead.
+  if (previous != 0 && previous != incarnation)
+    self
+      ->request(st.writer, std::chrono::seconds{30}, write_atom_v,
+                persistence::write_command{{queries::release_all(st.opts.node_id, previous)}})
+      .then([](persistence::write_result&) {}, [](caf::error&) {});
   st.status.joined = true;
   st.renewed_at = sent_at;
   ++st.generation;
