@@ -18,22 +18,8 @@ work=$(mktemp -d /tmp/bench-failover.XXXXXX)
 : >"$work/pids"
 ids=(node-1 node-2 node-3)
 
-# Stops every node still running: TERM, up to 25 s to drain, then KILL.
-stop_nodes() {
-  local pids=() pid
-  while read -r pid; do
-    [[ -n $pid ]] && kill -0 "$pid" 2>/dev/null && pids+=("$pid")
-  done <"$work/pids"
-  ((${#pids[@]})) || return 0
-  kill -TERM "${pids[@]}" 2>/dev/null || true
-  for _ in $(seq 1 250); do
-    local alive=0
-    for pid in "${pids[@]}"; do kill -0 "$pid" 2>/dev/null && alive=1; done
-    ((alive)) || return 0
-    sleep 0.1
-  done
-  kill -KILL "${pids[@]}" 2>/dev/null || true
-}
+# shellcheck source=scripts/cluster-nodes.sh
+source "$here/../scripts/cluster-nodes.sh"
 
 # What the nodes wrote on stderr (log level warn): per node the count of each event (the
 # third field: "TIME LEVEL EVENT key=value…") and its first line, so that errors during the
@@ -50,7 +36,7 @@ summarize_logs() {
 }
 
 cleanup() {
-  stop_nodes
+  stop_nodes "$work/pids"
   summarize_logs
   if [[ ${KEEP_DB:-} == 1 ]]; then
     echo "database kept: $base/$db"
@@ -70,20 +56,11 @@ export MESSENGER_DATABASE_URL="$base/$db" MESSENGER_HTTP_ADDR=127.0.0.1:0 \
 
 # Starts node $1 and waits (up to 30 s) for its "listening on" line; prints "pid url".
 start_node() {
-  local id=$1 pid line
+  local id=$1 pid
   MESSENGER_NODE_ID=$id "$binary" >"$work/$id.stdout" 2>"$work/$id.stderr" &
   pid=$!
   echo "$pid" >>"$work/pids"
-  for _ in $(seq 1 300); do
-    if line=$(grep -m1 '^listening on ' "$work/$id.stdout" 2>/dev/null); then
-      echo "$pid ${line#listening on }"
-      return 0
-    fi
-    kill -0 "$pid" 2>/dev/null || break
-    sleep 0.1
-  done
-  echo "FAILED: $id did not start (pid $pid)" >&2
-  return 1
+  await_listening "$id" "$pid" "$work"
 }
 
 # True when the node at $1 sees the three nodes live and connected.

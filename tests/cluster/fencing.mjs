@@ -30,9 +30,13 @@ import {
   startNode,
   awaitMembers,
   placementOwner,
+  LEASE_MS,
+  ok,
+  attempt,
+  ownerRow,
+  statusSummary,
 } from "./lib.mjs";
 
-const LEASE_MS = 10000; // MESSENGER_CLUSTER_LEASE_S's default, which run.sh keeps
 const TAKEOVER_DEADLINE_MS = LEASE_MS + 15000;
 
 /// Nodes paused by this script; continued on any exit so run.sh's cleanup can stop them.
@@ -45,24 +49,8 @@ process.on("exit", () => {
   }
 });
 
-const ok = (status) => status >= 200 && status < 300;
 
-/// One message write; the attempt ({node, conv, content, started, ended, status, ok, body}) is
-/// appended to `log` and returned.
-async function attempt(log, node, conv, content, timeoutMs = 10000) {
-  const started = Date.now();
-  const r = await request(node, "POST", `${W.A}/conversations/${conv}/messages`, W.token, { content }, timeoutMs);
-  const a = { node: node.id, conv, content, started, ended: Date.now(), status: r.status, ok: ok(r.status), body: r.body };
-  log.push(a);
-  return a;
-}
 
-/// The entity_owners row of a conversation (internal id): {node, incarnation, epoch} or null.
-function ownerRow(internal) {
-  const [row] = psql(`SELECT owner_node, owner_incarnation, epoch FROM entity_owners
-                       WHERE entity_type = 'conversation' AND entity_id = '${Number(internal)}'`);
-  return row ? { node: row[0], incarnation: Number(row[1]), epoch: Number(row[2]) } : null;
-}
 
 /// owner_node -> rows among the conversations of `internals` ('' = released).
 function ownerCounts(internals) {
@@ -83,16 +71,6 @@ function assertStoredOnce(log, prefix) {
   return stored;
 }
 
-/// "status xN" of the attempts, e.g. {"503": 4, "0": 1}, with a sample body per status.
-function statusSummary(attempts) {
-  const by = {};
-  for (const a of attempts) {
-    const e = (by[a.status] ??= { n: 0, nodes: {}, body: a.body });
-    e.n += 1;
-    e.nodes[a.node] = (e.nodes[a.node] ?? 0) + 1;
-  }
-  return show(by);
-}
 
 /// Lines of a node's stderr that mention the cluster (fence, peer, join), the last `n`.
 function clusterLines(file, n = 15) {

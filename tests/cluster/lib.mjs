@@ -271,3 +271,37 @@ export function placementOwner(members, key) {
   }
   return best;
 }
+
+// ---- writes and their outcomes (the failure scenarios) -----------------------------------
+
+/// MESSENGER_CLUSTER_LEASE_S's default, which run.sh keeps.
+export const LEASE_MS = 10000;
+export const ok = (status) => status >= 200 && status < 300;
+
+/// One message to conversation `conv` (display id) through `node`, recorded in `log` with
+/// its node, content, start, end and answer.
+export async function attempt(log, node, conv, content, timeoutMs = 10000) {
+  const started = Date.now();
+  const r = await request(node, "POST", `${W.A}/conversations/${conv}/messages`, W.token, { content }, timeoutMs);
+  const a = { node: node.id, conv, content, started, ended: Date.now(), status: r.status, ok: ok(r.status), body: r.body };
+  log.push(a);
+  return a;
+}
+
+/// The entity_owners row of a conversation (internal id): {node, incarnation, epoch} or null.
+export function ownerRow(internal) {
+  const [row] = psql(`SELECT owner_node, owner_incarnation, epoch FROM entity_owners
+                       WHERE entity_type = 'conversation' AND entity_id = '${Number(internal)}'`);
+  return row ? { node: row[0], incarnation: Number(row[1]), epoch: Number(row[2]) } : null;
+}
+
+/// The attempts by status: how many, a sample body, and how many each node answered.
+export function statusSummary(attempts) {
+  const by = {};
+  for (const a of attempts) {
+    const e = (by[a.status] ??= { n: 0, nodes: {}, body: a.body });
+    e.n += 1;
+    e.nodes[a.node] = (e.nodes[a.node] ?? 0) + 1;
+  }
+  return show(by);
+}

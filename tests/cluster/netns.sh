@@ -42,26 +42,11 @@ work=$(mktemp -d /tmp/messenger-netns.XXXXXX)
 old_forward=$(sysctl -n net.ipv4.ip_forward)
 db_created=0
 
-# Stops every node: CONT, TERM, up to 25 s to drain, then KILL.
-stop_nodes() {
-  local pids=() pid
-  while read -r pid; do
-    [[ -n $pid ]] && kill -0 "$pid" 2>/dev/null && pids+=("$pid")
-  done <"$work/pids"
-  ((${#pids[@]})) || return 0
-  kill -CONT "${pids[@]}" 2>/dev/null || true
-  kill -TERM "${pids[@]}" 2>/dev/null || true
-  for _ in $(seq 1 250); do
-    local alive=0
-    for pid in "${pids[@]}"; do kill -0 "$pid" 2>/dev/null && alive=1; done
-    ((alive)) || return 0
-    sleep 0.1
-  done
-  kill -KILL "${pids[@]}" 2>/dev/null || true
-}
+# shellcheck source=scripts/cluster-nodes.sh
+source "$here/../../scripts/cluster-nodes.sh"
 
 cleanup() {
-  stop_nodes
+  stop_nodes "$work/pids"
   local i
   for i in 0 1 2; do
     ip netns del "${nss[$i]}" 2>/dev/null || true
@@ -134,21 +119,12 @@ export MESSENGER_DATABASE_URL="postgresql://messenger@/$db?host=$sockdir&port=$p
 # Starts node $1 in namespace $2 at address $3 and waits (up to 30 s) for its "listening on"
 # line; prints "pid url".
 start_node() {
-  local id=$1 ns=$2 addr=$3 pid line
+  local id=$1 ns=$2 addr=$3 pid
   ip netns exec "$ns" env MESSENGER_NODE_ID="$id" MESSENGER_HTTP_ADDR="$addr:0" \
     MESSENGER_CLUSTER_ADDR="$addr:0" "$binary" >"$work/$id.stdout" 2>"$work/$id.stderr" &
   pid=$! # ip netns exec and env exec the binary: the same process
   echo "$pid" >>"$work/pids"
-  for _ in $(seq 1 300); do
-    if line=$(grep -m1 '^listening on ' "$work/$id.stdout" 2>/dev/null); then
-      echo "$pid ${line#listening on }"
-      return 0
-    fi
-    kill -0 "$pid" 2>/dev/null || break
-    sleep 0.1
-  done
-  echo "$id did not start (pid $pid)" >&2
-  return 1
+  await_listening "$id" "$pid" "$work"
 }
 
 urls=() pids=()

@@ -31,7 +31,15 @@ import {
   internalIds,
   awaitMembers,
   placementOwner,
+  LEASE_MS,
+  ok,
+  attempt,
+  ownerRow,
+  statusSummary,
 } from "./lib.mjs";
+
+/// The client waits up to 30 s: a client timeout counts as a wrong outcome, not a hidden one.
+const clientAttempt = (log, node, conv, content) => attempt(log, node, conv, content, 30000);
 
 const PARTITION_MS = 15000; // writes during the cut (the middleman's connection timeout is 4 s)
 const HEAL_DEADLINE_MS = 30000;
@@ -39,33 +47,8 @@ const PREFIX = "netns ";
 const [n1, n2, n3] = nodes;
 const netns = (env.NODE_NETNS ?? "").split(",").filter(Boolean);
 assert.equal(netns.length, 3, "NODE_NETNS names three namespaces");
-const ok = (status) => status >= 200 && status < 300;
 const since = (t0) => Date.now() - t0;
 
-/// One message write; the attempt goes to `log`. The client waits long (30 s) so that the node
-/// has to answer by itself (a client timeout is status 0, which counts as a wrong outcome).
-async function attempt(log, node, conv, content, timeoutMs = 30000) {
-  const started = Date.now();
-  const r = await request(node, "POST", `${W.A}/conversations/${conv}/messages`, W.token, { content }, timeoutMs);
-  const a = { node: node.id, conv, content, started, ended: Date.now(), status: r.status, ok: ok(r.status), body: r.body };
-  log.push(a);
-  return a;
-}
-
-function ownerRow(internal) {
-  const [row] = psql(`SELECT owner_node, owner_incarnation, epoch FROM entity_owners
-                       WHERE entity_type = 'conversation' AND entity_id = '${Number(internal)}'`);
-  return row ? { node: row[0], incarnation: Number(row[1]), epoch: Number(row[2]) } : null;
-}
-
-function statusSummary(attempts) {
-  const by = {};
-  for (const a of attempts) {
-    const e = (by[a.status] ??= { n: 0, body: a.body });
-    e.n += 1;
-  }
-  return show(by);
-}
 
 const stderrOf = (n) => path.join(env.LOG_DIR, `${n.id}.stderr`);
 const selfFenceLines = (n) =>
@@ -100,7 +83,7 @@ async function scenario() {
   const log = [];
   for (const c of convs) {
     const owner = nodes.find((n) => n.id === c.placed);
-    const a = await attempt(log, owner, c.display, `${PREFIX}${c.display} first via ${owner.id}`);
+    const a = await clientAttempt(log, owner, c.display, `${PREFIX}${c.display} first via ${owner.id}`);
     assert.ok(a.ok, `first write to ${c.display} through its owner ${owner.id}: ${a.status} ${show(a.body)}`);
   }
   const before = new Map(convs.map((c) => [c.display, ownerRow(c.internal)]));
@@ -123,11 +106,11 @@ async function scenario() {
   await Promise.all([
     ...convs.map(async (c) => {
       for (let k = 0; since(tCut) < PARTITION_MS; ++k)
-        await attempt(via3, n3, c.display, `${PREFIX}${c.display} cut #${k} via node-3`);
+        await clientAttempt(via3, n3, c.display, `${PREFIX}${c.display} cut #${k} via node-3`);
     }),
     ...mine.map(async (c) => {
       for (let k = 0; since(tCut) < PARTITION_MS; ++k) {
-        const a = await attempt(via1, n1, c.display, `${PREFIX}${c.display} cut #${k} via node-1`);
+        const a = await clientAttempt(via1, n1, c.display, `${PREFIX}${c.display} cut #${k} via node-1`);
         if (!a.ok) await delay(100); // pacing after a refusal, not a wait for a condition
       }
     }),
@@ -184,7 +167,7 @@ async function scenario() {
   for (const c of mine) {
     await eventually(`a write to ${c.display} (node-2's) through node-1 after the heal`,
       Math.max(1, HEAL_DEADLINE_MS - since(tHeal)), async () =>
-        (await attempt(afterHeal, n1, c.display, `${PREFIX}${c.display} healed #${afterHeal.length} via node-1`)).ok);
+        (await clientAttempt(afterHeal, n1, c.display, `${PREFIX}${c.display} healed #${afterHeal.length} via node-1`)).ok);
   }
   log.push(...afterHeal);
   console.log(`     node-1's writes to node-2's conversations succeeded ${since(tHeal)} ms after the heal ` +

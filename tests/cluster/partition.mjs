@@ -38,9 +38,13 @@ import {
   startNode,
   awaitMembers,
   placementOwner,
+  LEASE_MS,
+  ok,
+  attempt,
+  ownerRow,
+  statusSummary,
 } from "./lib.mjs";
 
-const LEASE_MS = 10000; // MESSENGER_CLUSTER_LEASE_S's default, which run.sh keeps
 const HEARTBEAT_MS = 3000; // MESSENGER_CLUSTER_HEARTBEAT_S's default
 const TAKEOVER_DEADLINE_MS = LEASE_MS + HEARTBEAT_MS + 17000; // 30 s after the cut
 // node-2 fences itself after lease - heartbeat (7 s) without renewal, seen at a heartbeat.
@@ -52,7 +56,6 @@ const CUT_MODE = env.PARTITION_CUT ?? "mid-transaction";
 assert.ok(["mid-transaction", "now"].includes(CUT_MODE), `PARTITION_CUT=${CUT_MODE}: mid-transaction or now`);
 const PREFIX = "part ";
 
-const ok = (status) => status >= 200 && status < 300;
 const since = (t0) => Date.now() - t0;
 
 // ---- the proxy ------------------------------------------------------------------------------
@@ -153,33 +156,8 @@ function startProxy(host, port) {
 
 // ---- helpers --------------------------------------------------------------------------------
 
-/// One message write; the attempt ({node, conv, content, started, ended, status, ok, body}) is
-/// appended to `log` and returned.
-async function attempt(log, node, conv, content, timeoutMs = 10000) {
-  const started = Date.now();
-  const r = await request(node, "POST", `${W.A}/conversations/${conv}/messages`, W.token, { content }, timeoutMs);
-  const a = { node: node.id, conv, content, started, ended: Date.now(), status: r.status, ok: ok(r.status), body: r.body };
-  log.push(a);
-  return a;
-}
 
-/// The entity_owners row of a conversation (internal id): {node, incarnation, epoch} or null.
-function ownerRow(internal) {
-  const [row] = psql(`SELECT owner_node, owner_incarnation, epoch FROM entity_owners
-                       WHERE entity_type = 'conversation' AND entity_id = '${Number(internal)}'`);
-  return row ? { node: row[0], incarnation: Number(row[1]), epoch: Number(row[2]) } : null;
-}
 
-/// "status xN" of the attempts with a sample body per status and the nodes that answered.
-function statusSummary(attempts) {
-  const by = {};
-  for (const a of attempts) {
-    const e = (by[a.status] ??= { n: 0, nodes: {}, body: a.body });
-    e.n += 1;
-    e.nodes[a.node] = (e.nodes[a.node] ?? 0) + 1;
-  }
-  return show(by);
-}
 
 /// Lines of a node's stderr that mention the cluster (fence, peer, join), the last `n`.
 function clusterLines(file, n = 20) {

@@ -22,27 +22,11 @@ work=$(mktemp -d /tmp/messenger-cluster.XXXXXX)
 : >"$work/pids"
 ids=(node-1 node-2 node-3)
 
-# Stops every node (ours and the script's): CONT (a script may have paused one), TERM, up to
-# 25 s to drain, then KILL.
-stop_nodes() {
-  local pids=() pid
-  while read -r pid; do
-    [[ -n $pid ]] && kill -0 "$pid" 2>/dev/null && pids+=("$pid")
-  done <"$work/pids"
-  ((${#pids[@]})) || return 0
-  kill -CONT "${pids[@]}" 2>/dev/null || true
-  kill -TERM "${pids[@]}" 2>/dev/null || true
-  for _ in $(seq 1 250); do
-    local alive=0
-    for pid in "${pids[@]}"; do kill -0 "$pid" 2>/dev/null && alive=1; done
-    ((alive)) || return 0
-    sleep 0.1
-  done
-  kill -KILL "${pids[@]}" 2>/dev/null || true
-}
+# shellcheck source=scripts/cluster-nodes.sh
+source "$here/../../scripts/cluster-nodes.sh"
 
 cleanup() {
-  stop_nodes
+  stop_nodes "$work/pids"
   psql "$MESSENGER_TEST_DATABASE_URL" -qc "DROP DATABASE IF EXISTS $db" >/dev/null 2>&1 || true
   if [[ ${KEEP_LOGS:-} == 1 ]]; then echo "logs kept in $work" >&2; else rm -rf "$work"; fi
 }
@@ -75,20 +59,11 @@ export MESSENGER_DATABASE_URL="$base/$db" MESSENGER_HTTP_ADDR=127.0.0.1:0 \
 
 # Starts node $1 and waits (up to 30 s) for its "listening on" line; prints the base URL.
 start_node() {
-  local id=$1 pid line
+  local id=$1 pid
   MESSENGER_NODE_ID=$id "$binary" >"$work/$id.stdout" 2>"$work/$id.stderr" &
   pid=$!
   echo "$pid" >>"$work/pids"
-  for _ in $(seq 1 300); do
-    if line=$(grep -m1 '^listening on ' "$work/$id.stdout" 2>/dev/null); then
-      echo "$pid ${line#listening on }"
-      return 0
-    fi
-    kill -0 "$pid" 2>/dev/null || break
-    sleep 0.1
-  done
-  echo "$id did not start (pid $pid)" >&2
-  return 1
+  await_listening "$id" "$pid" "$work"
 }
 
 urls=() pids=()
