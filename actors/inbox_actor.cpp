@@ -31,6 +31,9 @@ struct inbox_state {
   uint64_t idle_generation = 0;
   caf::actor_clock::time_point last_used{};
   int creates_in_flight = 0;
+  /// The ring or the rate window changed since the last save; a save is in flight.
+  bool assignment_dirty = false;
+  bool assignment_saving = false;
   /// Retired for a delete: creates and assigns nothing, quits once no create is in flight.
   bool retiring = false;
   std::vector<caf::typed_response_promise<bool>> retired;
@@ -40,11 +43,48 @@ struct inbox_state {
 using pointer = inbox_actor::stateful_pointer<inbox_state>;
 
 void quit_if_retired(pointer self) {
-  actors::quit_if_retired(self, self->state.creates_in_flight);
+  auto& s = self->state;
+  bool saving = s.assignment_dirty || s.assignment_saving;
+  actors::quit_if_retired(self, s.creates_in_flight + (saving ? 1 : 0));
 }
 
 domain::timestamp now_of(pointer self) {
   return self->state.ctx.clock.now(self->clock().now());
+}
+
+/// Saves the ring and the rate window (the inbox's own row, under its epoch): one save in
+/// flight at a time, the changes made meanwhile coalesced into the next. A retiring inbox
+/// (handoff, delete) quits only after its last change committed, so the next owner continues
+/// the same rotation and windows. A failed save is logged and left to the next change.
+void save_assignment_state(pointer self) {
+  auto& s = self->state;
+  s.assignment_dirty = true;
+  if (s.assignment_saving)
+    return;
+  s.assignment_dirty = false;
+  s.assignment_saving = true;
+  inbox_row snapshot;
+  snapshot.id = s.row.id;
+  snapshot.ring.assign(s.ring.order().begin(), s.ring.order().end());
+  for (const auto& [user, at] : s.limiter.recorded(now_of(self))) {
+    snapshot.rate_users.push_back(user);
+    snapshot.rate_times.push_back(domain::to_micros(at));
+  }
+  auto done = [=] {
+    self->state.assignment_saving = false;
+    if (self->state.assignment_dirty)
+      save_assignment_state(self);
+    else
+      quit_if_retired(self);
+  };
+  self->request(s.ctx.store, timeout, save_atom_v, inbox_atom_v, std::move(snapshot))
+    .then([=](bool) { done(); },
+          [=](caf::error& err) {
+            log::warn(
+              "inbox_assignment_state_not_saved",
+              log::fields{}("inbox", self->state.row.id)("error", self->system().render(err)));
+            done();
+          });
 }
 
 std::vector<int64_t> member_ids(const inbox_state& st) {
@@ -90,7 +130,12 @@ bool try_assign(pointer self, int64_t conversation_id, int64_t expected) {
     return false;
   auto agent = *picked;
   st.limiter.record(agent, now);
+  save_assignment_state(self);
   auto name = member_name(st, agent);
+  auto undo = [=] {
+    self->state.limiter.undo(agent, now);
+    save_assignment_state(self);
+  };
   self->request(st.ctx.registry, timeout, conversation_atom_v, conversation_id)
     .then(
       [=](conversation_actor& conv) {
@@ -98,11 +143,11 @@ bool try_assign(pointer self, int64_t conversation_id, int64_t expected) {
           .then(
             [=](bool assigned) {
               if (!assigned) // assigned or closed meanwhile: give the slot back
-                self->state.limiter.undo(agent, now);
+                undo();
             },
-            [=](caf::error&) { self->state.limiter.undo(agent, now); });
+            [=](caf::error&) { undo(); });
       },
-      [=](caf::error&) { self->state.limiter.undo(agent, now); });
+      [=](caf::error&) { undo(); });
   log::debug("auto_assigned",
              log::fields{}("inbox", st.row.id)("conversation", conversation_id)("agent", agent));
   return true;
@@ -256,11 +301,13 @@ void member_changed(pointer self, const inbox_member_change& change) {
   if (change.added && it == s.row.members.end()) {
     s.row.members.push_back({user_id, change.name});
     s.ring.add(user_id);
+    save_assignment_state(self);
     ask_eligibility(self, user_id);
   } else if (!change.added && it != s.row.members.end()) {
     s.row.members.erase(it);
     s.ring.remove(user_id);
     s.eligible.erase(user_id);
+    save_assignment_state(self);
   }
 }
 
@@ -313,8 +360,18 @@ void idle(pointer self, uint64_t generation) {
   if (s.retiring || generation != s.idle_generation)
     return;
   // Keep the actor while conversations wait: it owns the queue and its timers.
-  bool keep = self->clock().now() - s.last_used < s.ctx.options.idle_after || !s.queue.empty();
+  bool keep = self->clock().now() - s.last_used < s.ctx.options.idle_after || !s.queue.empty()
+              || s.assignment_dirty || s.assignment_saving;
   try_passivate(self, s.ctx.registry, entity_kind::inbox, s.row.id, keep, [=] { arm_idle(self); });
+}
+
+/// The ring and rate window the inbox's last owner saved, caught up with the members.
+void restore_assignment_state(inbox_state& st) {
+  st.ring.restore(st.row.ring, member_ids(st));
+  std::vector<std::pair<int64_t, domain::timestamp>> recorded;
+  for (size_t i = 0; i < st.row.rate_users.size() && i < st.row.rate_times.size(); ++i)
+    recorded.emplace_back(st.row.rate_users[i], domain::from_micros(st.row.rate_times[i]));
+  st.limiter.restore(recorded);
 }
 
 } // namespace
@@ -325,7 +382,7 @@ inbox_actor::behavior_type inbox(pointer self, inbox_row row, entity_context ctx
   st.row = std::move(row);
   st.limiter = domain::assignment_rate_limiter{st.ctx.options.assignment_limit,
                                                st.ctx.options.assignment_window};
-  st.ring.reset(member_ids(st));
+  restore_assignment_state(st);
   for (auto id : st.row.waiting)
     st.queue.emplace_back(id, 0);
   st.last_used = self->clock().now();

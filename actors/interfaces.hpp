@@ -46,6 +46,7 @@ using store_actor = caf::typed_actor<
   caf::replies_to<load_atom, inbox_atom, int64_t>::with<inbox_row>,
   caf::replies_to<load_atom, operator_atom, int64_t>::with<operator_row>,
   caf::replies_to<save_atom, conversation_write>::with<message_row>,
+  caf::replies_to<save_atom, inbox_atom, inbox_row>::with<bool>,
   caf::replies_to<report_atom, reporting_row>::with<bool>,
   caf::replies_to<snoozed_atom>::with<std::vector<int64_t>>,
   caf::replies_to<create_atom, conversation_row>::with<conversation_row>,
@@ -126,6 +127,8 @@ using registry_actor = caf::typed_actor<
   caf::reacts_to<release_atom, uint8_t, int64_t, local_atom>,
   // From membership: the live members; a self-fence stops every entity.
   caf::reacts_to<view_atom, cluster_view>, caf::reacts_to<fence_atom>,
+  // Graceful shutdown: every live entity hands over; nothing activates here afterwards.
+  caf::replies_to<drain_atom>::with<entity_counts>,
   // Internal: an acquire refused while the previous owner hands over.
   caf::reacts_to<acquire_atom, uint8_t, int64_t>>;
 

@@ -32,6 +32,9 @@ inbox_row inbox_from(const queries::inbox_state& i) {
   for (const auto& m : i.members)
     row.members.push_back({m.user_id, m.name});
   row.waiting = i.waiting;
+  row.ring = i.ring;
+  row.rate_users = i.rate_users;
+  row.rate_times = i.rate_times;
   return row;
 }
 
@@ -248,6 +251,11 @@ store_actor::behavior_type pg_store(pointer self, writer_actor writer, reader_ac
                                     operator_from);
     },
     [=](save_atom, conversation_write& w) -> caf::result<message_row> { return save(self, w); },
+    [=](save_atom, inbox_atom, inbox_row& i) -> caf::result<bool> {
+      return commit_plain(
+        self, {entity_kind::inbox, i.id},
+        write_command{{queries::save_inbox_assignment(i.id, i.ring, i.rate_users, i.rate_times)}});
+    },
     [=](report_atom, reporting_row& r) -> caf::result<bool> {
       return commit_plain(self, {entity_kind::conversation, r.conversation_id},
                           write_command{{queries::insert_report(r)}});

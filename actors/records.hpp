@@ -103,12 +103,17 @@ struct inbox_row {
   std::vector<inbox_member> members;
   /// Open, unassigned conversations waiting for an agent, oldest first.
   std::vector<int64_t> waiting;
+  /// The assignment state the inbox's last owner saved (empty when never saved): the ring,
+  /// head first, and the rate window, rate_users[i] assigned at rate_times[i] (micros).
+  std::vector<int64_t> ring;
+  std::vector<int64_t> rate_users;
+  std::vector<int64_t> rate_times;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, inbox_row& x) {
   return f(caf::meta::type_name("messenger::actors::inbox_row"), x.id, x.account_id,
-           x.enable_auto_assignment, x.members, x.waiting);
+           x.enable_auto_assignment, x.members, x.waiting, x.ring, x.rate_users, x.rate_times);
 }
 
 /// An agent's settings in one account (account_users) and the inboxes it belongs to.

@@ -103,6 +103,9 @@ template <class Handle, class Row, class Kind, class Spawn>
 void acquire_then_load(pointer self, entity_table<Handle> registry_state::*table, Kind kind,
                        entity_kind entity, int64_t id, Spawn spawn_fn) {
   auto& st = self->state;
+  if (st.draining)
+    return fail_load(self, table, id,
+                     to_caf_error({errc::owner_unreachable, "this node is shutting down"}));
   if (!st.ctx.options.owned_entities)
     return load_and_spawn<Handle, Row>(self, table, kind, entity, id, spawn_fn);
   if (!st.view.joined)
@@ -161,6 +164,9 @@ void load_and_spawn(pointer self, entity_table<Handle> registry_state::*table, K
         if (st.fences != fences) // a self-fence while loading: its epoch is void
           return fail_load(self, table, id,
                            to_caf_error({errc::owner_unreachable, "this node fenced itself"}));
+        if (st.draining) // its row goes with the node's leave
+          return fail_load(self, table, id,
+                           to_caf_error({errc::owner_unreachable, "this node is shutting down"}));
         if (doomed(st, entity, id, keys, (st.*table).load_epoch[id])) {
           finish([](auto& pending) {
             for (auto& p : pending)
@@ -466,6 +472,7 @@ registry_actor::behavior_type registry(pointer self, entity_context ctx) {
     },
     [=](view_atom, cluster_view& view) { apply_view(self, std::move(view)); },
     [=](fence_atom) { fence(self); },
+    [=](drain_atom) -> caf::result<entity_counts> { return drain(self); },
     [=](acquire_atom, uint8_t code, int64_t id) { retry_acquire(self, code, id); },
   };
 }

@@ -78,15 +78,17 @@ void release_everywhere(pointer self, uint8_t scope, int64_t id) {
     self->send(gw, release_atom_v, scope, id);
 }
 
-/// Hands the live entities of `tab` that are now placed elsewhere over: each finishes what
-/// it has in flight and stops (conversations, inboxes) or stops (operators), then its
-/// entity_owners row is released for the new owner's acquire.
-template <class Handle>
-void hand_over(pointer self, entity_table<Handle>& tab, entity_kind kind) {
+/// Hands over the live entities of `tab` that `moves(id)` selects: each finishes what it
+/// has in flight (an inbox also saves its ring and rate window) and stops (conversations,
+/// inboxes) or stops (operators), then its entity_owners row is released for the next
+/// owner's acquire; `one_done` is called once per entity after its release was sent.
+template <class Handle, class Moves, class Done>
+void hand_over_if(pointer self, entity_table<Handle>& tab, entity_kind kind, Moves moves,
+                  Done one_done) {
   auto code = static_cast<uint8_t>(kind);
   for (auto it = tab.live.begin(); it != tab.live.end();) {
     auto id = it->first;
-    if (remote_owner(self->state, kind, id) == nullptr) {
+    if (!moves(id)) {
       ++it;
       continue;
     }
@@ -97,12 +99,24 @@ void hand_over(pointer self, entity_table<Handle>& tab, entity_kind kind) {
     if constexpr (std::is_same_v<Handle, operator_actor>) {
       self->send_exit(hdl, caf::exit_reason::user_shutdown);
       self->send(store, release_atom_v, code, id);
+      one_done();
     } else {
+      auto released = [=]() mutable {
+        self->send(store, release_atom_v, code, id);
+        one_done();
+      };
       self->request(hdl, timeout, retire_atom_v)
-        .then([=](bool) { self->send(store, release_atom_v, code, id); },
-              [=](caf::error&) { self->send(store, release_atom_v, code, id); });
+        .then([=](bool) mutable { released(); }, [=](caf::error&) mutable { released(); });
     }
   }
+}
+
+/// Hands the live entities of `tab` that are now placed elsewhere over.
+template <class Handle>
+void hand_over(pointer self, entity_table<Handle>& tab, entity_kind kind) {
+  hand_over_if(
+    self, tab, kind, [&](int64_t id) { return remote_owner(self->state, kind, id) != nullptr; },
+    [] {});
 }
 
 bool lost_a_member(const cluster_view& before, const cluster_view& after) {
@@ -130,6 +144,28 @@ void apply_view(pointer self, cluster_view view) {
   hand_over(self, st.operators, entity_kind::operator_);
   if (lost && st.ctx.options.owned_entities)
     rearm_snoozed(self->system(), st.ctx.store, caf::actor_cast<registry_actor>(self));
+}
+
+caf::result<entity_counts> drain(pointer self) {
+  auto& st = self->state;
+  st.draining = true;
+  entity_counts counts{st.conversations.live.size(), st.inboxes.live.size(),
+                       st.operators.live.size()};
+  log::info("registry_draining", log::fields{}("conversations", counts.conversations)(
+                                   "inboxes", counts.inboxes)("operators", counts.operators));
+  auto promise = self->make_response_promise<entity_counts>();
+  auto left
+    = std::make_shared<uint64_t>(counts.conversations + counts.inboxes + counts.operators + 1);
+  auto one_done = [=]() mutable {
+    if (--*left == 0)
+      promise.deliver(counts);
+  };
+  auto all = [](int64_t) { return true; };
+  hand_over_if(self, st.conversations, entity_kind::conversation, all, one_done);
+  hand_over_if(self, st.inboxes, entity_kind::inbox, all, one_done);
+  hand_over_if(self, st.operators, entity_kind::operator_, all, one_done);
+  one_done();
+  return promise;
 }
 
 /// The node lost its lease: every entity stops at once (no write, no answer), the store

@@ -65,6 +65,8 @@ struct registry_state {
   uint64_t epoch = 0;
   /// Self-fences so far: a load that straddles one is not activated (its epoch is void).
   uint64_t fences = 0;
+  /// Draining for a graceful shutdown: nothing is activated here any more.
+  bool draining = false;
   /// The live members (from membership); empty: a single node (tests), all local.
   cluster_view view;
   /// Handles of entities owned by peers, by (kind, id); monitored, dropped on down and
@@ -107,6 +109,9 @@ caf::result<uint64_t> retire_everywhere(pointer self, uint8_t scope, int64_t id)
 void release_everywhere(pointer self, uint8_t scope, int64_t id);
 /// A new member list from membership: handoff of what is now placed elsewhere.
 void apply_view(pointer self, cluster_view view);
+/// Graceful shutdown: every live entity hands over (finishes, saves, stops, releases its
+/// row) and nothing is activated here afterwards; answers how many there were.
+caf::result<entity_counts> drain(pointer self);
 /// The node lost its lease: every entity stops at once.
 void fence(pointer self);
 /// A peer's gateway went down: activations waiting for it fail now.

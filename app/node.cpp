@@ -287,9 +287,19 @@ void node::shutdown() {
     std::this_thread::sleep_for(std::chrono::milliseconds{10});
   {
     caf::scoped_actor self{*st.sys};
-    // Entities stop first (what they sent is queued at the writer), then the node leaves:
-    // its entity_owners rows are released and its row marked 'left' in one transaction,
-    // so peers take its entities over at once. The writer drains before it refuses work.
+    // Entities hand over first: each finishes its writes in flight (an inbox saves its ring
+    // and rate window) and stops. Then the node leaves: its entity_owners rows are released
+    // and its row marked 'left' in one transaction, so peers take its entities over at
+    // once. The writer drains before it refuses work.
+    self->request(st.registry, std::chrono::seconds{10}, actors::drain_atom_v)
+      .receive(
+        [](actors::entity_counts& n) {
+          log::info("entities_handed_over", log::fields{}("conversations", n.conversations)(
+                                              "inboxes", n.inboxes)("operators", n.operators));
+        },
+        [&](caf::error& err) {
+          log::warn("entities_not_handed_over", log::fields{}("error", st.sys->render(err)));
+        });
     self->send_exit(st.registry, caf::exit_reason::user_shutdown);
     self->request(st.membership, std::chrono::seconds{5}, actors::leave_atom_v)
       .receive([](actors::node_status&) {}, [](caf::error&) {});

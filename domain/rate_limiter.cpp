@@ -1,5 +1,6 @@
 #include "domain/rate_limiter.hpp"
 
+#include <algorithm>
 #include <vector>
 
 namespace messenger::domain {
@@ -51,6 +52,24 @@ std::map<int64_t, uint32_t> assignment_rate_limiter::counts(timestamp now) {
       out[agent] = static_cast<uint32_t>(it->second.size());
   }
   return out;
+}
+
+std::vector<std::pair<int64_t, timestamp>> assignment_rate_limiter::recorded(timestamp now) {
+  std::vector<std::pair<int64_t, timestamp>> out;
+  for (const auto& [agent, count] : counts(now)) {
+    (void) count;
+    for (auto t : assignments_.at(agent))
+      out.emplace_back(agent, t);
+  }
+  return out;
+}
+
+void assignment_rate_limiter::restore(const std::vector<std::pair<int64_t, timestamp>>& records) {
+  assignments_.clear();
+  for (const auto& [agent, at] : records)
+    assignments_[agent].push_back(at);
+  for (auto& [agent, times] : assignments_)
+    std::sort(times.begin(), times.end());
 }
 
 opt_time assignment_rate_limiter::next_free(int64_t agent_id, timestamp now) {

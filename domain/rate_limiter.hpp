@@ -5,6 +5,8 @@
 #include <cstdint>
 #include <deque>
 #include <map>
+#include <utility>
+#include <vector>
 
 namespace messenger::domain {
 
@@ -24,6 +26,11 @@ public:
   std::map<int64_t, uint32_t> counts(timestamp now);
   /// When the oldest assignment of `agent_id` leaves the window (nullopt: not limited).
   opt_time next_free(int64_t agent_id, timestamp now);
+  /// Every assignment inside the window ending at `now`, (agent, time), per agent oldest
+  /// first: what a handoff carries to the inbox's next owner.
+  std::vector<std::pair<int64_t, timestamp>> recorded(timestamp now);
+  /// Replaces the records with `records` (as `recorded` gave them).
+  void restore(const std::vector<std::pair<int64_t, timestamp>>& records);
   uint32_t limit() const { return limit_; }
   std::chrono::seconds window() const { return window_; }
 

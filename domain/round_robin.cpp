@@ -18,6 +18,23 @@ void round_robin_ring::reset(const std::vector<int64_t>& members_in_added_order)
     queue_.push_front(id);
 }
 
+void round_robin_ring::restore(const std::vector<int64_t>& head_first,
+                               const std::vector<int64_t>& members_in_added_order) {
+  if (head_first.empty()) {
+    reset(members_in_added_order);
+    return;
+  }
+  std::set<int64_t> members(members_in_added_order.begin(), members_in_added_order.end());
+  std::set<int64_t> kept;
+  queue_.clear();
+  for (auto id : head_first)
+    if (members.count(id) != 0 && kept.insert(id).second)
+      queue_.push_back(id);
+  for (auto id : members_in_added_order)
+    if (kept.count(id) == 0)
+      add(id);
+}
+
 std::optional<int64_t> round_robin_ring::pick(const std::vector<int64_t>& members_in_added_order,
                                               const std::set<int64_t>& allowed) {
   std::vector<int64_t> want(members_in_added_order);

@@ -20,6 +20,11 @@ public:
   void remove(int64_t user_id);
   /// DEL + LPUSH of every member, in the order they were added.
   void reset(const std::vector<int64_t>& members_in_added_order);
+  /// The ring as it was saved (`head_first`, as `order()` gave it), brought up to date with
+  /// the members: those removed since are dropped (LREM), those added since are pushed to
+  /// the head in the order they were added (LPUSH). A ring never saved starts from `reset`.
+  void restore(const std::vector<int64_t>& head_first,
+               const std::vector<int64_t>& members_in_added_order);
 
   /// Self-heals against `members_in_added_order`, then picks among `allowed`.
   std::optional<int64_t> pick(const std::vector<int64_t>& members_in_added_order,

@@ -120,8 +120,17 @@ SELECT i.id, i.account_id, coalesce(i.enable_auto_assignment, true) AS auto_assi
          WHERE m.inbox_id = i.id) AS member_names,
        (SELECT array_agg(c.id ORDER BY c.created_at, c.id)
           FROM conversations c
-         WHERE c.inbox_id = i.id AND c.status = 0 AND c.assignee_id IS NULL) AS waiting
-  FROM inboxes i WHERE i.id = $1)sql";
+         WHERE c.inbox_id = i.id AND c.status = 0 AND c.assignee_id IS NULL) AS waiting,
+       s.ring, s.rate_users, s.rate_times
+  FROM inboxes i LEFT JOIN inbox_assignment_states s ON s.inbox_id = i.id
+ WHERE i.id = $1)sql";
+
+constexpr const char* save_inbox_assignment_sql = R"sql(
+INSERT INTO inbox_assignment_states (inbox_id, ring, rate_users, rate_times)
+VALUES ($1, $2::bigint[], $3::bigint[], $4::bigint[])
+ON CONFLICT (inbox_id) DO UPDATE
+   SET ring = excluded.ring, rate_users = excluded.rate_users, rate_times = excluded.rate_times,
+       updated_at = now() AT TIME ZONE 'utc')sql";
 
 constexpr const char* load_operator_sql = R"sql(
 SELECT u.id, u.name, au.account_id, au.availability, au.auto_offline,
@@ -233,8 +242,17 @@ std::optional<inbox_state> read_inbox(const result_set& rs) {
     for (size_t i = 0; i < ids.size() && i < names.size(); ++i)
       inbox.members.push_back({ids[i], names[i]});
     inbox.waiting = r.int64_list("waiting");
+    inbox.ring = r.int64_list("ring");
+    inbox.rate_users = r.int64_list("rate_users");
+    inbox.rate_times = r.int64_list("rate_times");
     return inbox;
   });
+}
+
+statement save_inbox_assignment(int64_t inbox_id, const std::vector<int64_t>& ring,
+                                const std::vector<int64_t>& rate_users,
+                                const std::vector<int64_t>& rate_times) {
+  return statement_of(save_inbox_assignment_sql, inbox_id, ring, rate_users, rate_times);
 }
 
 statement load_operator(int64_t user_id) {

@@ -76,10 +76,18 @@ struct inbox_state {
   bool enable_auto_assignment = true;
   std::vector<inbox_member> members; ///< in the order they were added
   std::vector<int64_t> waiting;      ///< open, unassigned conversations, oldest first
+  std::vector<int64_t> ring;         ///< the saved round-robin ring, head first (empty: never)
+  std::vector<int64_t> rate_users;   ///< the saved rate window: rate_users[i] assigned at
+  std::vector<int64_t> rate_times;   ///< rate_times[i] (microseconds)
 };
 
 statement load_inbox(int64_t id);
 std::optional<inbox_state> read_inbox(const result_set& rs);
+
+/// Saves the inbox actor's ring and rate window (inbox_assignment_states, one row per inbox).
+statement save_inbox_assignment(int64_t inbox_id, const std::vector<int64_t>& ring,
+                                const std::vector<int64_t>& rate_users,
+                                const std::vector<int64_t>& rate_times);
 
 // -- operator (agent) -------------------------------------------------------------------
 

@@ -378,6 +378,47 @@ CAF_TEST(the assignment rate limit queues conversations until the window passes)
   CAF_CHECK(ask<inbox_view>(in, inspect_atom_v).queue.empty());
 }
 
+CAF_TEST(the ring and the rate window survive the inbox passivating) {
+  options.idle_after = 60s;
+  options.assignment_limit = 3;
+  options.assignment_window = 300s;
+  start();
+  for (int64_t user : {100, 101, 102})
+    ask<operator_view>(op(user), availability_atom_v, availability_command{account, 0, false});
+  auto in = inbox();
+  for (int64_t id = 1000; id < 1004; ++id) // 100, 101, 102, then 100 again
+    self->send(in, want_agent_atom_v, agent_request{id, 0});
+  consume_messages();
+  CAF_CHECK_EQUAL(data->conversations[1003].assignee_id, 100);
+  auto before = ask<inbox_view>(in, inspect_atom_v);
+  CAF_CHECK_EQUAL(before.ring, (std::vector<int64_t>{101, 102, 100}));
+  CAF_CHECK_EQUAL(before.rate_counts, (std::vector<uint32_t>{2, 1, 1}));
+  CAF_CHECK(data->inbox_saves > 0);
+  in = nullptr;
+  advance(60s);
+  CAF_CHECK_EQUAL(ask<entity_counts>(registry, count_atom_v).inboxes, 0u);
+  // A new incarnation (a handoff loads the same row): same rotation, same windows.
+  auto after = ask<inbox_view>(inbox(), inspect_atom_v);
+  CAF_CHECK_EQUAL(after.ring, before.ring);
+  CAF_CHECK_EQUAL(after.rate_users, before.rate_users);
+  CAF_CHECK_EQUAL(after.rate_counts, before.rate_counts);
+  self->send(inbox(), want_agent_atom_v, agent_request{1004, 0});
+  self->send(inbox(), want_agent_atom_v, agent_request{1005, 0});
+  consume_messages();
+  CAF_CHECK_EQUAL(data->conversations[1004].assignee_id, 101);
+  CAF_CHECK_EQUAL(data->conversations[1005].assignee_id, 102);
+  // The carried window counts: each agent reaches the limit of 3, and 1009 waits (with
+  // windows started over, 100 would have taken it).
+  for (int64_t id = 1006; id < 1010; ++id)
+    self->send(inbox(), want_agent_atom_v, agent_request{id, 0});
+  consume_messages();
+  CAF_CHECK_EQUAL(data->conversations[1006].assignee_id, 100);
+  CAF_CHECK_EQUAL(data->conversations[1007].assignee_id, 101);
+  CAF_CHECK_EQUAL(data->conversations[1008].assignee_id, 102);
+  CAF_CHECK_EQUAL(data->conversations[1009].assignee_id, 0);
+  CAF_CHECK_EQUAL(ask<inbox_view>(inbox(), inspect_atom_v).queue, std::vector<int64_t>{1009});
+}
+
 CAF_TEST(queued conversations are assigned oldest first when an agent comes online) {
   start();
   auto in = inbox();

@@ -275,6 +275,35 @@ CAF_TEST(an inbox creates conversations with per account display ids) {
                   "2");
 }
 
+CAF_TEST(the ring and rate window of an inbox are saved and loaded back) {
+  start();
+  auto load = [&] {
+    inbox_row out;
+    self->request(store, timeout, load_atom_v, inbox_atom_v, int64_t{10})
+      .receive([&](inbox_row& r) { out = r; }, [&](caf::error& e) { CAF_FAIL(sys.render(e)); });
+    return out;
+  };
+  CAF_CHECK(load().ring.empty()); // never saved: the actor starts from the member list
+  inbox_row state;
+  state.id = 10;
+  for (int round = 1; round <= 2; ++round) { // the second save replaces the first
+    state.ring = {100 + round, 100};
+    state.rate_users = {100, 100, 100 + round};
+    state.rate_times
+      = {1'700'000'000'000'000, 1'700'000'001'000'000, 1'700'000'002'000'000 + round};
+    self->request(store, timeout, save_atom_v, inbox_atom_v, state)
+      .receive([](bool) {}, [&](caf::error& e) { CAF_FAIL(sys.render(e)); });
+    auto back = load();
+    CAF_CHECK_EQUAL(back.ring, state.ring);
+    CAF_CHECK_EQUAL(back.rate_users, state.rate_users);
+    CAF_CHECK_EQUAL(back.rate_times, state.rate_times);
+    CAF_CHECK_EQUAL(back.members.size(), 1u);
+  }
+  CAF_CHECK_EQUAL(q("SELECT count(*) FROM inbox_assignment_states"), "1");
+  q("DELETE FROM inboxes WHERE id = 10 RETURNING id");
+  CAF_CHECK_EQUAL(q("SELECT count(*) FROM inbox_assignment_states"), "0");
+}
+
 CAF_TEST(availability changes are committed to account_users) {
   start();
   operator_actor op;

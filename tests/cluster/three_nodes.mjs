@@ -29,6 +29,7 @@ import {
   storedCounts,
   startNode,
   awaitMembers,
+  psql,
 } from "./lib.mjs";
 
 const require = createRequire(new URL("../sdk/package.json", import.meta.url));
@@ -164,6 +165,55 @@ async function roundRobinAcrossNodes() {
     const seen = (await getConversation(other, c.id)).meta?.assignee?.id;
     assert.equal(seen, assignees[i], `conversation ${c.id}: assignee on ${other.id} vs ${nodes[0].id}`);
   }
+}
+
+/// The auto inbox's actor view as the node answering shows it (from the owner).
+const inboxView = (node) => api(node, "GET", `/ops/api/actors/inbox/${W.autoInbox.id}`, platformToken);
+/// What a handoff carries: the ring and the rate window.
+const inboxState = async (node) => {
+  const v = await inboxView(node);
+  return { ring: v.ring, rate_limiter: v.rate_limiter };
+};
+
+const inboxOwner = () =>
+  psql(`SELECT owner_node FROM entity_owners WHERE entity_type = 'inbox' AND entity_id = '${W.autoInbox.id}'`)[0]?.[0];
+
+/// The auto inbox's owner leaves gracefully (SIGTERM) and comes back: after each handoff
+/// the new owner shows the same ring and rate window (round robin continues where it was,
+/// not from the member list with empty windows), and the next assignments follow the ring.
+async function inboxHandoff() {
+  const before = await inboxState(nodes[0]);
+  const owner = inboxOwner();
+  const i = nodes.findIndex((n) => n.id === owner);
+  assert.ok(i >= 0, `the inbox's entity_owners row names a node: ${show(owner)}`);
+  const counts = Object.values(before.rate_limiter);
+  const total = counts.reduce((a, b) => a + b, 0);
+  assert.ok(counts.length === 3 && total >= 30, `the rate window after step e: ${show(before.rate_limiter)}`);
+  process.kill(nodes[i].pid, "SIGTERM");
+  const survivors = nodes.filter((_, k) => k !== i);
+  await awaitMembers(survivors, 30000);
+  const moved = await inboxState(survivors[0]);
+  const newOwner = inboxOwner();
+  assert.ok(newOwner && newOwner !== owner, `after ${owner} left, the inbox is owned by ${show(newOwner)}`);
+  assert.deepEqual(moved, before, `${owner} -> ${newOwner}: ring and rate window`);
+  nodes[i] = await startNode(owner, "handoff");
+  await awaitMembers(nodes, 30000);
+  const back = await eventually(`the inbox is owned by ${owner} again`, 15000, async () => {
+    const v = await inboxView(survivors[0]);
+    // (and all three agents known eligible, so the next picks follow the ring alone)
+    const ready = inboxOwner() === owner && v.eligible?.length === 3;
+    return ready ? { ring: v.ring, rate_limiter: v.rate_limiter } : null;
+  });
+  assert.deepEqual(back, before, `${newOwner} -> ${owner}: ring and rate window`);
+  console.log(`     ${owner} -> ${newOwner} -> ${owner}: ring ${show(before.ring)} and window kept`);
+  const assigned = [];
+  for (let k = 0; k < 3; ++k) {
+    const c = await createConversation(nodes[k], W.autoInbox);
+    assigned.push(
+      await eventually(`conversation ${c.id} assigned`, 15000, async () => (await getConversation(nodes[0], c.id)).meta?.assignee?.id),
+    );
+  }
+  assert.deepEqual(assigned, before.ring, "the next three assignments follow the carried ring");
 }
 
 // ---- realtime clients ---------------------------------------------------------------------
@@ -467,6 +517,7 @@ await step("b. a conversation created on node-1 reads the same on node-2 and nod
 await step("c. waiting_since, first_reply_created_at, last_activity_at over 3 nodes", metricsAcrossNodes);
 await step("d. 30 concurrent replies to one conversation, 10 through each node", concurrentWritesToOneConversation);
 await step("e. round robin: 30 conversations created concurrently on 3 nodes -> 10/10/10", roundRobinAcrossNodes);
+await step("e. the inbox's ring and rate window move with it: its owner leaves (SIGTERM) and returns", inboxHandoff);
 await step("f. a message written on node-3 reaches /cable on node-1 and SSE on node-2, once", realtimeAcrossNodes);
 await step("f. SSE ids are the same on every node and Last-Event-ID resumes on another node", sseIdsAcrossNodes);
 await step("g. kill -9 node-2 under load: failover, no acknowledged write lost", killUnderLoad);

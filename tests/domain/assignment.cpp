@@ -87,6 +87,45 @@ CAF_TEST(rate limiter window) {
   CAF_CHECK(later.empty());
 }
 
+CAF_TEST(a restored ring keeps its order and catches up with member changes) {
+  round_robin_ring ring;
+  std::vector<int64_t> members{10, 20, 30};
+  ring.reset(members);
+  std::set<int64_t> all{10, 20, 30};
+  ring.pick(members, all); // 10
+  ring.pick(members, all); // 20
+  round_robin_ring next;
+  next.restore(order(ring), members);
+  CAF_CHECK_EQUAL(order(next), order(ring));
+  CAF_CHECK_EQUAL(next.pick(members, all).value_or(-1), 30);
+  // Saved as {30, 20, 10}; meanwhile 20 left and 40 joined: 40 is pushed to the head.
+  round_robin_ring later;
+  later.restore(order(next), {10, 30, 40});
+  CAF_CHECK_EQUAL(order(later), (std::vector<int64_t>{40, 30, 10}));
+  CAF_CHECK_EQUAL(later.pick({10, 30, 40}, {10, 30, 40}).value_or(-1), 10);
+  round_robin_ring fresh;
+  fresh.restore({}, members);
+  CAF_CHECK_EQUAL(order(fresh), (std::vector<int64_t>{30, 20, 10}));
+}
+
+CAF_TEST(rate limiter records restore into an equal limiter) {
+  assignment_rate_limiter limiter{2, 300s};
+  limiter.record(7, t0);
+  limiter.record(8, t0 + 10s);
+  limiter.record(7, t0 + 20s);
+  assignment_rate_limiter next{2, 300s};
+  next.restore(limiter.recorded(t0 + 30s));
+  auto restored = next.counts(t0 + 30s); // (locals: CAF_CHECK_EQUAL keeps references)
+  auto original = limiter.counts(t0 + 30s);
+  CAF_CHECK(restored == original);
+  CAF_CHECK_EQUAL(restored.size(), 2u);
+  CAF_CHECK(!next.within_limit(7, t0 + 30s));
+  CAF_CHECK(next.within_limit(8, t0 + 30s));
+  CAF_CHECK(next.next_free(7, t0 + 30s) == t0 + 300s);
+  CAF_CHECK(next.within_limit(7, t0 + 300s));
+  CAF_CHECK_EQUAL(limiter.recorded(t0 + 305s).size(), 2u); // t0's record left the window
+}
+
 CAF_TEST(presence expires and auto_offline false is always present) {
   agent_presence p;
   auto fresh = std::chrono::duration_cast<duration>(20s);

@@ -52,6 +52,16 @@ store_actor::behavior_type memory_store(store_actor::pointer, std::shared_ptr<me
       data->messages.push_back(w.message);
       return w.message;
     },
+    [=](save_atom, inbox_atom, inbox_row& i) -> caf::result<bool> {
+      if (data->fail_saves)
+        return to_caf_error({errc::database_unavailable, "memory store told to fail"});
+      auto& stored = data->inboxes[i.id];
+      stored.ring = i.ring;
+      stored.rate_users = i.rate_users;
+      stored.rate_times = i.rate_times;
+      ++data->inbox_saves;
+      return true;
+    },
     [=](report_atom, reporting_row& r) -> bool {
       data->reports.push_back(r);
       return true;

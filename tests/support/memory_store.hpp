@@ -19,6 +19,7 @@ struct memory_data {
   std::vector<actors::message_row> messages;
   std::vector<actors::reporting_row> reports;
   int64_t saves = 0;
+  int64_t inbox_saves = 0; ///< inbox assignment states saved
   int64_t epochs = 0;      ///< acquires answered
   bool fail_saves = false; ///< every save fails with database_unavailable
 };
