@@ -2,7 +2,7 @@
 #include "actors/persistence.hpp"
 #include "common/log.hpp"
 #include "common/metrics.hpp"
-#include "persistence/connection.hpp"
+#include "persistence/batch_connection.hpp"
 
 #include <caf/all.hpp>
 
@@ -23,7 +23,7 @@ using steady = std::chrono::steady_clock;
 struct committer_state {
   std::string url;
   domain::backoff reconnect;
-  std::unique_ptr<persistence::connection> conn;
+  std::unique_ptr<persistence::batch_connection> conn;
   uint32_t failures = 0;
   steady::time_point next_attempt{};
   static inline const char* name = "persistence_committer";
@@ -36,7 +36,7 @@ struct committer_state {
     auto now = steady::now();
     if (now < next_attempt)
       return false;
-    auto opened = persistence::connection::open(url);
+    auto opened = persistence::batch_connection::open(url);
     if (opened) {
       if (failures > 0)
         log::info("db_reconnected", log::fields{}("after_failures", failures));

@@ -8,6 +8,7 @@
 // the exit status non-zero.
 #include "actors/persistence.hpp"
 #include "actors/system_config.hpp"
+#include "persistence/batch_connection.hpp"
 #include "persistence/connection.hpp"
 
 #include <caf/all.hpp>
@@ -82,9 +83,16 @@ int main(int argc, char** argv) {
     return 1;
   }
   auto& conn = **admin;
+  auto batches = persistence::batch_connection::open(url);
+  if (!batches) {
+    std::cerr << batches.error().detail << "\n";
+    return 1;
+  }
+  auto& writes = **batches;
   auto reset = [&] {
-    conn.execute_batch({{{make_statement("DROP TABLE IF EXISTS bench_group_commit; CREATE TABLE "
-                                         "bench_group_commit (id int PRIMARY KEY, body text)")}}});
+    writes.execute_batch({{{make_statement("DROP TABLE IF EXISTS bench_group_commit"),
+                            make_statement("CREATE TABLE bench_group_commit (id int PRIMARY "
+                                           "KEY, body text)")}}});
   };
 
   // (a) one transaction per write: what a writer without group commit does.
@@ -92,7 +100,7 @@ int main(int argc, char** argv) {
   outcome single;
   auto start = clock_type::now();
   for (int i = 0; i < commands; ++i) {
-    auto r = conn.execute_batch({insert(i)}).at(0);
+    auto r = writes.execute_batch({insert(i)}).at(0);
     if (r) {
       ++single.ok;
       single.acknowledged.push_back(std::stoi(r->results.at(0).field(0, "id").text));
@@ -137,7 +145,7 @@ int main(int argc, char** argv) {
     .receive([&](writer_stats& s) { stats = s; }, [](caf::error&) {});
   self->send_exit(writer, caf::exit_reason::user_shutdown);
   bool grouped_good = verify(conn, "group commit", grouped);
-  conn.execute_batch({{{make_statement("DROP TABLE IF EXISTS bench_group_commit")}}});
+  writes.execute_batch({{{make_statement("DROP TABLE IF EXISTS bench_group_commit")}}});
 
   double single_rate = single.ok / single.seconds;
   double grouped_rate = grouped.ok / grouped.seconds;

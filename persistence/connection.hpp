@@ -11,7 +11,7 @@
 
 namespace messenger::persistence {
 
-/// Counters of one connection's batch executions (read by stats and tests).
+/// Counters of one batch connection's executions (read by stats and tests).
 struct batch_stats {
   uint64_t transactions_committed = 0;
   uint64_t transactions_rolled_back = 0;
@@ -23,8 +23,22 @@ struct batch_stats {
 /// "NAME"`), or "" when the message names none.
 std::string constraint_of(std::string_view message);
 
-/// One PostgreSQL connection (libpqxx behind a pimpl, so pqxx stays in this folder's
-/// .cpp files). Blocking: use it only from a detached actor or a plain thread.
+/// The error a failed statement gets, from its SQLSTATE: conflict (23505), fenced (MF001,
+/// and the retryable 40P01/40001/55P03), invalid_argument (other integrity and data
+/// errors), else database_error.
+error_info classify_sql_error(const std::string& sqlstate, std::string message,
+                              std::string constraint);
+
+/// The transaction was rolled back because of other transactions (deadlock, serialization
+/// failure), not because of anything in it: the same batch may simply run again.
+bool is_transient_state(std::string_view state);
+
+/// The connection is gone or going (class 08, 57P0x), not the statement's fault.
+bool is_connection_state(std::string_view state);
+
+/// One PostgreSQL connection for reads (libpqxx behind a pimpl, so pqxx stays in this
+/// folder's .cpp files); batches of writes go through `batch_connection`. Blocking: use it
+/// only from a detached actor or a plain thread.
 class connection {
 public:
   static expected<std::unique_ptr<connection>> open(const std::string& url);
@@ -36,17 +50,8 @@ public:
   bool is_open() const;
   int backend_pid() const;
 
-  /// Executes `commands` in one transaction. A command whose statements fail with an
-  /// SQL error gets that error and the transaction is retried without it, so the
-  /// others still commit. If the connection breaks, every command not yet committed
-  /// gets `database_unavailable` (or `commit_unknown` when it broke during COMMIT).
-  /// A success value is only returned after COMMIT succeeded.
-  std::vector<expected<write_result>> execute_batch(const std::vector<write_command>& commands);
-
   /// Runs a read-only query in its own short transaction.
   expected<result_set> query(const statement& stmt);
-
-  const batch_stats& stats() const;
 
 private:
   struct impl;

@@ -1,6 +1,7 @@
 #define CAF_SUITE persistence.connection
 #include "persistence/connection.hpp"
 
+#include "persistence/batch_connection.hpp"
 #include "persistence/migrator.hpp"
 #include "tests/support/pg.hpp"
 
@@ -13,13 +14,17 @@ namespace {
 
 struct fixture {
   test::temp_database db;
-  std::unique_ptr<connection> conn;
+  std::unique_ptr<batch_connection> conn; ///< the writer's (pipelined batches)
+  std::unique_ptr<connection> reads;      ///< a reader's
 
   fixture() {
     db.scalar("CREATE TABLE items (id int PRIMARY KEY, note text)");
-    auto opened = connection::open(db.url());
+    auto opened = batch_connection::open(db.url());
     CAF_REQUIRE(opened.has_value());
     conn = std::move(*opened);
+    auto reader = connection::open(db.url());
+    CAF_REQUIRE(reader.has_value());
+    reads = std::move(*reader);
   }
 
   static write_command insert(int id, std::string note = "x") {
@@ -94,10 +99,42 @@ CAF_TEST(null parameters and null fields round trip) {
   auto results = conn->execute_batch({cmd});
   CAF_REQUIRE(results[0].has_value());
   CAF_CHECK(results[0]->results.at(0).field(0, "note").is_null);
-  auto read = conn->query(make_statement("SELECT id, note FROM items WHERE id = $1", {"5"}));
+  auto read = reads->query(make_statement("SELECT id, note FROM items WHERE id = $1", {"5"}));
   CAF_REQUIRE(read.has_value());
   CAF_CHECK_EQUAL(read->rows.size(), 1u);
   CAF_CHECK(read->field(0, "note").is_null);
+}
+
+CAF_TEST(a pipeline larger than the socket buffers commits) {
+  // 400 commands of 20 kB each: the pipeline is sent while its first answers arrive.
+  std::vector<write_command> batch;
+  for (int i = 1; i <= 400; ++i)
+    batch.push_back(insert(i, std::string(20000, static_cast<char>('a' + i % 26))));
+  batch.push_back({{make_statement("UPDATE items SET note = 'short' WHERE id <= $1", {"10"})}});
+  auto results = conn->execute_batch(batch);
+  for (const auto& r : results)
+    CAF_REQUIRE(r.has_value());
+  CAF_CHECK_EQUAL(results.at(399)->results.at(0).field(0, "id").text, "400");
+  CAF_CHECK_EQUAL(results.at(400)->results.at(0).affected_rows, 10u);
+  CAF_CHECK_EQUAL(conn->stats().transactions_committed, 1u);
+  CAF_CHECK_EQUAL(db.scalar("SELECT count(*) FROM items WHERE length(note) = 20000"), "390");
+}
+
+CAF_TEST(a statement first seen after a failure in the same pipeline is prepared on retry) {
+  CAF_REQUIRE(conn->execute_batch({insert(7)}).at(0).has_value());
+  auto rename = [](int id) {
+    return write_command{{make_statement("UPDATE items SET note = $2 WHERE id = $1 RETURNING id",
+                                         {std::to_string(id), "renamed"})}};
+  };
+  // insert(7) fails, so the pipeline's PREPARE of the UPDATE text (sent after it) is skipped
+  // by the server; the retry without insert(7) must prepare it again.
+  auto results = conn->execute_batch({insert(7), rename(7)});
+  CAF_CHECK(!results.at(0).has_value());
+  CAF_REQUIRE(results.at(1).has_value());
+  CAF_CHECK_EQUAL(results[1]->results.at(0).rows.size(), 1u);
+  auto again = conn->execute_batch({rename(7)});
+  CAF_CHECK(again.at(0).has_value());
+  CAF_CHECK_EQUAL(db.scalar("SELECT note FROM items WHERE id = 7"), "renamed");
 }
 
 CAF_TEST(a connection killed mid batch fails every command and commits none) {
@@ -117,6 +154,9 @@ CAF_TEST(an unreachable database is an error value) {
   auto opened = connection::open("postgresql://127.0.0.1:1/nothing?connect_timeout=2");
   CAF_REQUIRE(!opened.has_value());
   CAF_CHECK(opened.error().code == errc::database_unavailable);
+  auto batches = batch_connection::open("postgresql://127.0.0.1:1/nothing?connect_timeout=2");
+  CAF_REQUIRE(!batches.has_value());
+  CAF_CHECK(batches.error().code == errc::database_unavailable);
 }
 
 CAF_TEST_FIXTURE_SCOPE_END()
