@@ -56,6 +56,9 @@ struct node::impl {
   actors::system_config actor_cfg;
   std::unique_ptr<caf::actor_system> sys;
   actors::writer_actor writer;
+  /// Membership's own writer (connection): a lease renewal never waits behind the entity
+  /// writes queued at `writer`, so a node under write load does not fence itself.
+  actors::writer_actor cluster_writer;
   actors::reader_actor reader;
   actors::membership_actor membership;
   actors::gateway_actor gateway;
@@ -118,6 +121,7 @@ void node::impl::spawn_actors() {
   actors::persistence_options popts;
   popts.database_url = cfg.database_url;
   writer = actors::spawn_writer(*sys, popts);
+  cluster_writer = actors::spawn_writer(*sys, popts);
   reader = actors::spawn_reader(*sys, popts);
   store = actors::spawn_pg_store(*sys, writer, reader);
   dispatcher = actors::spawn_dispatcher(*sys);
@@ -258,7 +262,7 @@ expected<uint16_t> node::start() {
   mopts.lease = std::chrono::seconds{st.cfg.cluster_lease_s};
   mopts.connect_timeout = std::chrono::milliseconds{st.cfg.cluster_peer_timeout_ms};
   st.liveness = cluster::spawn_liveness(*st.sys, st.cfg.database_url);
-  st.membership = cluster::spawn_membership(*st.sys, st.writer, mopts,
+  st.membership = cluster::spawn_membership(*st.sys, st.cluster_writer, mopts,
                                             {st.reader, st.liveness, st.registry, st.gateway});
   st.add_routes(api, mopts);
   st.server->run(); // every route is registered: start serving
@@ -324,6 +328,7 @@ void node::shutdown() {
     st.liveness = nullptr;
     self->send_exit(st.reader, caf::exit_reason::user_shutdown);
     self->send_exit(st.writer, caf::exit_reason::user_shutdown);
+    self->send_exit(st.cluster_writer, caf::exit_reason::user_shutdown);
   }
   // The I/O threads go first: a thread that spawned an actor (the request bridges) keeps a
   // reference to CAF's logger in a thread-local, and ~actor_system() waits for the logger.
