@@ -50,7 +50,7 @@ public:
   bool is_open() const;
   int backend_pid() const;
 
-  /// Runs a read-only query in its own short transaction.
+  /// Runs one statement in autocommit (one round trip); the session is read-only.
   expected<result_set> query(const statement& stmt);
 
 private:
