@@ -181,8 +181,9 @@ struct batch_connection::impl {
   }
 
   attempt_outcome settle(attempt_outcome out, bool error_seen, bool commit_ok) {
-    if (commit_ok && !error_seen) {
-      PQexitPipelineMode(conn);
+    if (commit_ok && !error_seen) { // committed, even if the connection broke afterwards
+      if (conn != nullptr)
+        PQexitPipelineMode(conn);
       out.kind = attempt_outcome::committed;
       return out;
     }
