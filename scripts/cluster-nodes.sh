@@ -36,3 +36,26 @@ stop_nodes() {
   done
   kill -KILL "${pids[@]}" 2>/dev/null || true
 }
+
+# print_logs WORK: the last 40 lines of every node's non-empty stderr in WORK, on stderr.
+print_logs() {
+  local f
+  for f in "$1"/*.stderr; do
+    [[ -s $f ]] || continue
+    echo "--- $(basename "$f") (last 40 lines)" >&2
+    tail -40 "$f" >&2
+  done
+}
+
+# ensure_sdk_packages: the npm packages of tests/sdk (ws, @rails/actioncable) that the
+# cluster scenarios use, installed once (one install at a time, as tests/sdk/run.sh does).
+ensure_sdk_packages() {
+  local sdk
+  sdk="$(cd "$(dirname "${BASH_SOURCE[0]}")/../tests/sdk" && pwd)"
+  (
+    flock 9
+    if [[ ! -d $sdk/node_modules/ws || ! -d $sdk/node_modules/@rails/actioncable ]]; then
+      cd "$sdk" && npm ci --no-audit --no-fund --loglevel=error
+    fi
+  ) 9>"${TMPDIR:-/tmp}/messenger-sdk-npm.lock"
+}

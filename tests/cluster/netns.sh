@@ -65,22 +65,7 @@ trap cleanup EXIT
 trap "exit 143" TERM
 trap "exit 130" INT
 
-print_logs() {
-  local f
-  for f in "$work"/*.stderr; do
-    [[ -s $f ]] || continue
-    echo "--- $(basename "$f") (last 40 lines)" >&2
-    tail -40 "$f" >&2
-  done
-}
-
-# The npm packages of tests/sdk, as run.sh installs them (lib.mjs itself needs none).
-(
-  flock 9
-  if [[ ! -d $here/../sdk/node_modules/ws || ! -d $here/../sdk/node_modules/@rails/actioncable ]]; then
-    cd "$here/../sdk" && npm ci --no-audit --no-fund --loglevel=error
-  fi
-) 9>"${TMPDIR:-/tmp}/messenger-sdk-npm.lock"
+ensure_sdk_packages
 
 # The unix socket of the server behind MESSENGER_TEST_DATABASE_URL.
 sockdir=$(psql "$MESSENGER_TEST_DATABASE_URL" -tAc "show unix_socket_directories" | cut -d, -f1)
@@ -130,7 +115,7 @@ start_node() {
 urls=() pids=()
 for i in 0 1 2; do
   if ! started=$(start_node "${ids[$i]}" "${nss[$i]}" "10.77.$((i + 1)).2"); then
-    print_logs
+    print_logs "$work"
     exit 1
   fi
   pids+=("${started%% *}")
@@ -145,6 +130,6 @@ NODE_URLS=$(join "${urls[@]}") NODE_PIDS=$(join "${pids[@]}") NODE_IDS=$(join "$
   NODE_NETNS=$(join "${nss[@]}") PLATFORM_TOKEN=$token DATABASE_URL="$base/$db" LOG_DIR=$work \
   MESSENGERD=$binary node "$path" || status=$?
 if [[ $status -ne 0 ]]; then
-  print_logs
+  print_logs "$work"
 fi
 exit $status

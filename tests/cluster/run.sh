@@ -32,22 +32,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-print_logs() {
-  local f
-  for f in "$work"/*.stderr; do
-    [[ -s $f ]] || continue
-    echo "--- $(basename "$f") (last 40 lines)" >&2
-    tail -40 "$f" >&2
-  done
-}
-
-# The npm packages of tests/sdk (ws): one install at a time, as tests/sdk/run.sh does.
-(
-  flock 9
-  if [[ ! -d $here/../sdk/node_modules/ws || ! -d $here/../sdk/node_modules/@rails/actioncable ]]; then
-    cd "$here/../sdk" && npm ci --no-audit --no-fund --loglevel=error
-  fi
-) 9>"${TMPDIR:-/tmp}/messenger-sdk-npm.lock"
+ensure_sdk_packages
 
 psql "$MESSENGER_TEST_DATABASE_URL" -qc "CREATE DATABASE $db" >/dev/null
 
@@ -69,7 +54,7 @@ start_node() {
 urls=() pids=()
 for id in "${ids[@]}"; do
   if ! started=$(start_node "$id"); then
-    print_logs
+    print_logs "$work"
     exit 1
   fi
   pids+=("${started%% *}")
@@ -98,7 +83,7 @@ if [[ ${CLUSTER_WAIT:-} != skip ]]; then
       curl -s --max-time 2 "${urls[$i]}/ops/api/cluster" -H "api_access_token: $token" |
         jq -c '[.nodes[]? | {id, live, connected, status}]' >&2 || true
     done
-    print_logs
+    print_logs "$work"
     exit 1
   fi
 fi
@@ -110,6 +95,6 @@ NODE_URLS=$(join "${urls[@]}") NODE_PIDS=$(join "${pids[@]}") NODE_IDS=$(join "$
   PLATFORM_TOKEN=$token DATABASE_URL="$MESSENGER_DATABASE_URL" LOG_DIR=$work \
   MESSENGERD=$binary node "$path" || status=$?
 if [[ $status -ne 0 ]]; then
-  print_logs
+  print_logs "$work"
 fi
 exit $status
